@@ -1,0 +1,40 @@
+# The project's one front door: README and CI use these targets only.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: setup run test lint dbt-docs dev report bench sample clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Set up and run the whole pipeline on LANDING_DIR (default: the shipped sample).
+run: setup
+	$(BIN)/omsorgslager run
+
+## Set up and run the test suite (includes sqlfluff lint of the dbt models).
+test: setup lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
+
+## Dagster UI with the asset graph on http://127.0.0.1:3000
+dev: setup
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/omsorgslager prepare
+	$(BIN)/dagster dev -m orchestration.definitions
+
+## Regenerate the shipped sample exports (deterministic).
+sample: setup
+	$(BIN)/omsorgslager generate-sample
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs dbt_project/dbt_packages

@@ -1,0 +1,1 @@
+"""Data warehouse for Swedish municipalities' care and welfare boards."""
