@@ -1,0 +1,97 @@
+"""`omsorgslager` command line: the entry points behind the Makefile targets."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.settings import ConfigurationError, Settings, load_settings
+
+DAGSTER_YAML = """\
+# Written by `omsorgslager prepare`. Every step that touches the warehouse is in
+# pool "duckdb"; one slot means runs never write to the file at the same time.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def prepare(settings: Settings) -> None:
+    """Make the dbt manifest and the Dagster instance ready; safe to repeat."""
+    os.environ["DUCKDB_PATH"] = str(settings.duckdb_path)
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.duckdb_path.parent / "dagster_home")))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    from orchestration.defs.transform.assets import dbt_project
+
+    print("Förbereder dbt-projektet (dbt parse) …", flush=True)
+    dbt_project.preparer.prepare(dbt_project)
+
+
+def run_pipeline(settings: Settings) -> int:
+    import dagster as dg
+
+    from orchestration.definitions import FULL_PIPELINE_JOB, defs
+    from orchestration.summary import print_run_summary
+
+    prepare(settings)
+    started_at = dt.datetime.now()
+    print(f"Kör hela kedjan på {settings.landing_dir} → {settings.duckdb_path}", flush=True)
+    job = defs().resolve_job_def(FULL_PIPELINE_JOB)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+    print_run_summary(settings, result, started_at)
+    return 0 if result.success else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="omsorgslager", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="load LANDING_DIR, build the marts, check, publish")
+    commands.add_parser("prepare", help="parse the dbt project and set up DAGSTER_HOME")
+    sample = commands.add_parser("generate-sample", help="regenerate the shipped sample or a scaled data set")
+    sample.add_argument("args", nargs=argparse.REMAINDER)
+    kolada = commands.add_parser("fetch-kolada", help="download Kolada pages into LANDING_DIR/kolada")
+    kolada.add_argument("args", nargs=argparse.REMAINDER)
+    whatif = commands.add_parser("whatif", help="recompute an RKA index with one changed component value")
+    whatif.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "generate-sample":
+            from orchestration.sampledata.generate import main as generate_main
+
+            return generate_main(args.args) or 0
+        if args.command == "fetch-kolada":
+            from orchestration.defs.ingest.kolada_client import main as kolada_main
+
+            return kolada_main(args.args) or 0
+        if args.command == "whatif":
+            from orchestration.whatif import main as whatif_main
+
+            return whatif_main(args.args) or 0
+        settings = load_settings()
+        if args.command == "prepare":
+            prepare(settings)
+            return 0
+        return run_pipeline(settings)
+    except ConfigurationError as error:
+        print(f"Fel i konfigurationen: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
