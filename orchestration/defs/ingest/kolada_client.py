@@ -312,7 +312,9 @@ class KoladaClient:
                     )
             if attempt == policy.attempts:
                 raise KoladaRequestError(f"Kolada svarar inte: gav upp efter {attempt} försök mot {url} ({problem}).")
-            log.warning("Kolada: %s för %s, försök %d av %d, väntar %.1f s", problem, url, attempt, policy.attempts, delay)
+            log.warning(
+                "Kolada: %s för %s, försök %d av %d, väntar %.1f s", problem, url, attempt, policy.attempts, delay
+            )
             self._sleep(delay)
 
     def _retry_after(self, response: requests.Response, url: str) -> float | None:
