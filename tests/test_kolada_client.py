@@ -170,7 +170,8 @@ class KoladaHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def kolada():
     server = FakeKolada()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval keeps shutdown quick; nothing in the tests depends on timing.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield server
     server.release.set()
@@ -298,6 +299,14 @@ def test_429_waits_as_long_as_retry_after_says(kolada, session, sleeps, tmp_path
 
     assert summary.items["N20029"] == 2037
     assert len(sleeps) == 1 and 7 <= sleeps[0] < 8
+
+
+def test_a_retry_after_beyond_the_limit_fails_at_once(kolada, session, sleeps):
+    kolada.faults[("/v3/municipality", 1)].append(("429", 86400))
+
+    with pytest.raises(KoladaRequestError, match=r"86400 s \(Retry-After\) innan http://127\.0\.0\.1:\d+/v3/muni"):
+        KoladaClient(kolada.prefix, session=session, sleep=sleeps.append).municipalities()
+    assert sleeps == []
 
 
 def test_retries_after_a_timeout(kolada, session, sleeps, tmp_path):
