@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -57,32 +58,29 @@ def run_pipeline(settings: Settings) -> int:
     return 0 if result.success else 1
 
 
+PASS_THROUGH = {
+    "generate-sample": ("orchestration.sampledata.generate", "regenerate the shipped sample or a scaled data set"),
+    "fetch-kolada": ("orchestration.defs.ingest.kolada_client", "download Kolada pages into LANDING_DIR/kolada"),
+    "whatif": ("orchestration.whatif", "recompute an RKA index with one changed component value"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in PASS_THROUGH:
+        # These commands own their options; hand them everything after the command name.
+        module = importlib.import_module(PASS_THROUGH[argv[0]][0])
+        return module.main(argv[1:]) or 0
+
     parser = argparse.ArgumentParser(prog="omsorgslager", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="load LANDING_DIR, build the marts, check, publish")
     commands.add_parser("prepare", help="parse the dbt project and set up DAGSTER_HOME")
-    sample = commands.add_parser("generate-sample", help="regenerate the shipped sample or a scaled data set")
-    sample.add_argument("args", nargs=argparse.REMAINDER)
-    kolada = commands.add_parser("fetch-kolada", help="download Kolada pages into LANDING_DIR/kolada")
-    kolada.add_argument("args", nargs=argparse.REMAINDER)
-    whatif = commands.add_parser("whatif", help="recompute an RKA index with one changed component value")
-    whatif.add_argument("args", nargs=argparse.REMAINDER)
+    for name, (_module, help_text) in PASS_THROUGH.items():
+        commands.add_parser(name, help=f"{help_text} (options: omsorgslager {name} --help)")
     args = parser.parse_args(argv)
 
     try:
-        if args.command == "generate-sample":
-            from orchestration.sampledata.generate import main as generate_main
-
-            return generate_main(args.args) or 0
-        if args.command == "fetch-kolada":
-            from orchestration.defs.ingest.kolada_client import main as kolada_main
-
-            return kolada_main(args.args) or 0
-        if args.command == "whatif":
-            from orchestration.whatif import main as whatif_main
-
-            return whatif_main(args.args) or 0
         settings = load_settings()
         if args.command == "prepare":
             prepare(settings)
