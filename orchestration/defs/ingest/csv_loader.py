@@ -1,0 +1,560 @@
+"""Loads one CSV delivery into its typed raw table, with quarantine and load log.
+
+The happy path is DuckDB's own CSV reader plus set-based SQL: no per-row Python,
+so a national `personal_manad` file of tens of millions of rows loads at disk
+speed. Python only streams the file once (sha256, encoding detection, line
+count), transcodes Windows-1252 to UTF-8 when needed, and computes record line
+numbers in the rare files where records span several lines or blank lines occur.
+
+Everything that changes the warehouse for one file happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from orchestration.defs.ingest.contracts import Column, FileKind
+from orchestration.defs.ingest.privacy import MASK, hmac_pads, mask, mask_sql, person_hash_sql
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+_CHUNK_BYTES = 8 * 1024 * 1024
+_STAGED = "_ingest_staged"
+_TYPED = "_ingest_typed"
+_LINES = "_ingest_lines"
+_REJECT_ERRORS = "_ingest_reject_errors"
+_REJECT_SCANS = "_ingest_reject_scans"
+# Quoted values in reasons are cut so one broken field cannot flood the log.
+_ECHO_CHARS = 60
+
+
+class CsvFileError(Exception):
+    """The delivery cannot be loaded at all; the file is rejected whole (message in Swedish)."""
+
+
+@dataclass(frozen=True)
+class FileInspection:
+    sha256: str
+    encoding: str  # utf-8, utf-8-sig or cp1252
+    physical_lines: int  # lines up to the last non-blank one
+
+
+@dataclass
+class FileResult:
+    file_name: str
+    kind: str
+    sha256: str
+    outcome: str  # loaded, rejected, skipped (content seen before; see previous_outcome)
+    encoding: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    unknown_columns: tuple[str, ...] = ()
+    message: str | None = None
+    previous_outcome: str | None = None
+    load_id: int | None = None
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.outcome == "rejected" or self.previous_outcome == "rejected"
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome if self.outcome != "skipped" else f"skipped (already {self.previous_outcome})",
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "unknown_columns": list(self.unknown_columns),
+            "encoding": self.encoding,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class _Header:
+    positions: dict[str, int]  # contract column -> field index
+    field_count: int
+    unknown: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _Reject:
+    record: int  # DuckDB's record number (header = 1, blank lines counted)
+    byte_position: int
+    error_type: str
+    error_message: str
+    csv_line: str
+
+
+def inspect_file(path: Path) -> FileInspection:
+    """One streamed pass: sha256, encoding and line count, without holding the file in memory."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    is_utf8 = True
+    newlines = 0
+    head = b""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            head = head or chunk[:3]
+            tail = (tail + chunk)[-65536:]
+            if is_utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+    if is_utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+    content = tail.rstrip(b"\r\n")
+    trailing_newlines = tail[len(content) :].count(b"\n")
+    physical_lines = newlines - trailing_newlines + (1 if content else 0)
+    if is_utf8:
+        encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    else:
+        encoding = "cp1252"
+    return FileInspection(sha256=digest.hexdigest(), encoding=encoding, physical_lines=max(physical_lines, 0))
+
+
+def _transcode_cp1252(source: Path, target: Path) -> None:
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    offset = 0
+    with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as writer:
+        while chunk := reader.read(_CHUNK_BYTES):
+            try:
+                writer.write(decoder.decode(chunk))
+            except UnicodeDecodeError as error:
+                raise CsvFileError(
+                    f"Filen {source.name} är varken UTF-8 eller Windows-1252: okänt tecken (byte 0x{chunk[error.start]:02X}) "
+                    f"på byteposition {offset + error.start}."
+                ) from error
+            offset += len(chunk)
+
+
+def _read_header(path: Path, kind: FileKind, file_name: str) -> _Header:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first_line = handle.readline()
+    if not first_line.strip():
+        raise CsvFileError(f"Filen {file_name} är tom eller saknar rubrikrad.")
+    names = next(csv.reader([first_line.rstrip("\r\n")], delimiter=";", quotechar='"'))
+    contract_names = {column.name for column in kind.columns}
+    positions: dict[str, int] = {}
+    duplicates: list[str] = []
+    unknown: list[str] = []
+    for index, name in enumerate(names):
+        normalised = name.strip().lower()
+        if normalised in contract_names:
+            if normalised in positions:
+                duplicates.append(normalised)
+            positions.setdefault(normalised, index)
+        else:
+            unknown.append(mask(name.strip()) or f"(tom rubrik i kolumn {index + 1})")
+    missing = [column.name for column in kind.columns if column.required and column.name not in positions]
+    if missing:
+        raise CsvFileError(
+            f"Filen {file_name} saknar obligatoriska kolumner: {', '.join(missing)}. Hela filen avvisades."
+        )
+    if duplicates:
+        raise CsvFileError(
+            f"Filen {file_name} har kolumnen {', '.join(sorted(set(duplicates)))} mer än en gång. Hela filen avvisades."
+        )
+    return _Header(positions=positions, field_count=len(names), unknown=tuple(unknown))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _field(index: int) -> str:
+    return f"f{index}"
+
+
+def _column_sql(column: Column, raw: str) -> tuple[str, list[str]]:
+    """(typed value, error messages as SQL expressions that are NULL when the value is fine)."""
+    label = f"kolumn {column.name}"
+    text = f"nullif(trim({raw}), '')"
+    echo = f"left({text}, {_ECHO_CHARS})"
+    errors: list[str] = []
+    if column.type == "personnummer":
+        # Staging already replaced the field by its hash and a state; the clear value is gone.
+        value = "person_hash"
+        errors.append(
+            f"case _personnummer_state when 'invalid' then {_literal(label + ': ogiltigt format (väntade ÅÅÅÅMMDD-NNNN eller ÅÅÅÅMMDDNNNN)')} end"
+        )
+        null_check = "_personnummer_state = 'empty'"
+    elif column.type in ("decimal", "int"):
+        digits = f"nullif(regexp_replace({raw}, '[ \\t' || chr(160) || chr(8239) || ']', '', 'g'), '')"
+        if column.type == "decimal":
+            pattern, target = "[-+]?[0-9]+(,[0-9]+)?", "decimal(18,4)"
+        else:
+            pattern, target = "[-+]?[0-9]+", "integer"
+        well_formed = f"regexp_full_match({digits}, '{pattern}')"
+        value = f"case when {well_formed} then try_cast(replace({digits}, ',', '.') as {target}) end"
+        noun = "ett tal" if column.type == "decimal" else "ett heltal"
+        errors.append(f"case when {digits} is not null and not {well_formed} then '{label}: ''' || {echo} || ''' är inte {noun}' end")
+        errors.append(f"case when {well_formed} and {value} is null then '{label}: ''' || {echo} || ''' är för stort' end")
+        null_check = f"{digits} is null"
+    elif column.type == "date":
+        value = f"case when regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') then try_cast({text} as date) end"
+        errors.append(
+            f"case when {text} is not null and {value} is null then '{label}: ''' || {echo} || ''' är inget giltigt datum (ÅÅÅÅ-MM-DD)' end"
+        )
+        null_check = f"{text} is null"
+    elif column.type == "period_month":
+        value = f"case when regexp_full_match({text}, '[0-9]{{4}}-(0[1-9]|1[0-2])') then {text} end"
+        errors.append(
+            f"case when {text} is not null and {value} is null then '{label}: ''' || {echo} || ''' är ingen giltig period (ÅÅÅÅ-MM)' end"
+        )
+        null_check = f"{text} is null"
+    elif column.type == "yes_no":
+        value = f"case upper({text}) when 'J' then true when 'N' then false end"
+        errors.append(f"case when {text} is not null and {value} is null then '{label}: ''' || {echo} || ''' ska vara J eller N' end")
+        null_check = f"{text} is null"
+    elif column.type == "free_text":
+        value = f"case when {text} is not null then {mask_sql(f'replace({raw}, chr(13) || chr(10), chr(10))')} end"
+        null_check = f"{text} is null"
+    else:
+        value = text
+        if column.name == "kommunkod":
+            errors.append(
+                f"case when {text} is not null and not regexp_full_match({text}, '[0-9]{{4}}') "
+                f"then '{label}: ''' || {echo} || ''' är ingen fyrsiffrig kommunkod' end"
+            )
+        if column.allowed:
+            # Case-insensitive match, stored in the contract's spelling.
+            cases = " ".join(f"when {_literal(allowed.lower())} then {_literal(allowed)}" for allowed in column.allowed)
+            value = f"case lower({text}) {cases} end"
+            listed = ", ".join(column.allowed)
+            errors.append(
+                f"case when {text} is not null and {value} is null "
+                f"then '{label}: ''' || {echo} || ''' är inte ett tillåtet värde ({listed})' end"
+            )
+        null_check = f"{text} is null"
+    if not column.nullable:
+        errors.append(f"case when {null_check} then {_literal(label + ' saknar värde')} end")
+    return value, errors
+
+
+def _raw_text_sql(header: _Header, personnummer_index: int | None) -> str:
+    """The record as `;`-separated text, quoted where needed, personnummer masked."""
+    parts = []
+    for index in range(header.field_count):
+        if index == personnummer_index:
+            parts.append(f"case when _personnummer_state = 'empty' then '' else {_literal(MASK)} end")
+            continue
+        raw = f"staged.{_field(index)}"
+        parts.append(
+            f"case when {raw} is null then '' "
+            f"when regexp_matches({raw}, '[;\"\\n\\r]') then '\"' || replace({raw}, '\"', '\"\"') || '\"' "
+            f"else {raw} end"
+        )
+    return mask_sql(f"concat_ws(';', {', '.join(parts)})")
+
+
+def _reject_reason(reject: _Reject, field_count: int) -> str:
+    if reject.error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        found = reject.error_message.rsplit("Found:", 1)[-1].strip().split()[0] if "Found:" in reject.error_message else "?"
+        return f"fel antal fält: raden har {found} fält, rubriken har {field_count}"
+    if reject.error_type == "UNQUOTED VALUE":
+        return "ett fält med citattecken (\") avslutas inte korrekt; raden kunde inte delas upp i fält"
+    return f"raden kunde inte tolkas ({reject.error_type.lower()})"
+
+
+def _record_start_lines(path: Path) -> tuple[list[int], list[bool]]:
+    """Physical start line and blankness of every record (header = record 1), as DuckDB numbers records.
+
+    Only needed when records span several lines or blank lines occur; then the
+    n-th loaded row is no longer on line n + 1.
+    """
+    csv.field_size_limit(2**31 - 1)  # free text may be long; the default 128 KiB limit would split records
+    starts: list[int] = []
+    blank: list[bool] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=";", quotechar='"')
+        previous = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                # Unterminated quote: the rest of the file is one record, as in DuckDB.
+                starts.append(previous + 1)
+                blank.append(False)
+                break
+            starts.append(previous + 1)
+            blank.append(not row)
+            previous = reader.line_num
+    return starts, blank
+
+
+def _line_numbers(
+    path: Path, inspection: FileInspection, loaded_rows: int, rejects: list[_Reject]
+) -> tuple[np.ndarray | None, dict[int, int]]:
+    """Line numbers of the loaded rows (None: row n is on line n + 2) and of the rejected records."""
+    rejected = {reject.record for reject in rejects}
+    if inspection.physical_lines == 1 + loaded_rows + len(rejected):
+        # One record per line, no blank lines: DuckDB's record number is the line number.
+        if not rejected:
+            return None, {}
+        all_records = np.arange(2, 2 + loaded_rows + len(rejected), dtype=np.int64)
+        accepted = np.setdiff1d(all_records, np.fromiter(rejected, dtype=np.int64), assume_unique=True)
+        return accepted, {record: record for record in rejected}
+    starts, blank = _record_start_lines(path)
+    accepted_lines = [
+        starts[index]
+        for index in range(1, len(starts))
+        if not blank[index] and (index + 1) not in rejected
+    ]
+    if len(accepted_lines) != loaded_rows:
+        raise RuntimeError(
+            f"Line numbering of {path.name} is inconsistent: {loaded_rows} rows read, {len(accepted_lines)} records found."
+        )
+    return np.asarray(accepted_lines, dtype=np.int64), {record: starts[record - 1] for record in rejected}
+
+
+def _previous_outcome(connection: duckdb.DuckDBPyConnection, sha256: str, kind: FileKind) -> str | None:
+    row = connection.execute(
+        "select outcome from raw.load_log where sha256 = $sha and source_kind = $kind order by load_id desc limit 1",
+        {"sha": sha256, "kind": kind.name},
+    ).fetchall()
+    return row[0][0] if row else None
+
+
+def _next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
+    return connection.execute("select coalesce(max(load_id), 0) + 1 from raw.load_log").fetchall()[0][0]
+
+
+def _log_file(connection: duckdb.DuckDBPyConnection, result: FileResult, kommunkod: str | None, loaded_at: datetime) -> None:
+    connection.execute(
+        "insert into raw.load_log (load_id, file_name, sha256, source_kind, kommunkod, encoding, rows_read, rows_loaded, "
+        "rows_quarantined, unknown_columns, outcome, message, loaded_at) values "
+        "($load_id, $file_name, $sha256, $kind, $kommunkod, $encoding, $rows_read, $rows_loaded, $rows_quarantined, "
+        "$unknown, $outcome, $message, $loaded_at)",
+        {
+            "load_id": result.load_id,
+            "file_name": result.file_name,
+            "sha256": result.sha256,
+            "kind": result.kind,
+            "kommunkod": kommunkod,
+            "encoding": result.encoding,
+            "rows_read": result.rows_read,
+            "rows_loaded": result.rows_loaded,
+            "rows_quarantined": result.rows_quarantined,
+            "unknown": ", ".join(result.unknown_columns) or None,
+            "outcome": result.outcome,
+            "message": result.message,
+            "loaded_at": loaded_at,
+        },
+    )
+
+
+def load_csv_file(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: FileKind,
+    pseudonym_key: bytes,
+    progress: Progress | None = None,
+) -> FileResult:
+    """Load one delivery; the raw schema must exist. Returns what happened, never raises for bad data."""
+    progress = progress or logger.info
+    started = time.monotonic()
+    inspection = inspect_file(path)
+    result = FileResult(file_name=path.name, kind=kind.name, sha256=inspection.sha256, outcome="loaded", encoding=inspection.encoding)
+    previous = _previous_outcome(connection, inspection.sha256, kind)
+    if previous is not None:
+        result.outcome, result.previous_outcome = "skipped", previous
+        result.message = f"Filen {path.name} har lästs in tidigare (samma innehåll); den tillämpas inte igen."
+        progress(f"{path.name}: already loaded before (same sha256), skipped")
+        return result
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    with tempfile.TemporaryDirectory(prefix="omsorgslager-ingest-") as scratch:
+        try:
+            readable = path
+            if inspection.encoding == "cp1252":
+                readable = Path(scratch) / "utf8.csv"
+                _transcode_cp1252(path, readable)
+            header = _read_header(readable, kind, path.name)
+        except CsvFileError as error:
+            connection.execute("begin transaction")
+            result.outcome, result.message = "rejected", str(error)
+            result.load_id = _next_load_id(connection)
+            _log_file(connection, result, None, loaded_at)
+            connection.execute("commit")
+            progress(f"{path.name}: REJECTED: {error}")
+            return result
+        result.unknown_columns = header.unknown
+        if header.unknown:
+            progress(f"{path.name}: unknown columns not loaded: {', '.join(header.unknown)}")
+        try:
+            _stage(connection, readable, kind, header, pseudonym_key)
+            _apply(connection, readable, kind, header, inspection, result, loaded_at)
+        finally:
+            for table in (_STAGED, _TYPED, _REJECT_ERRORS, _REJECT_SCANS):
+                connection.execute(f"drop table if exists {table}")
+    progress(
+        f"{path.name}: {result.rows_read} rows read, {result.rows_loaded} loaded, {result.rows_quarantined} quarantined "
+        f"({inspection.encoding}, {time.monotonic() - started:.1f} s)"
+    )
+    return result
+
+
+def _stage(
+    connection: duckdb.DuckDBPyConnection, path: Path, kind: FileKind, header: _Header, pseudonym_key: bytes
+) -> None:
+    """Read the whole file as text fields; the personnummer field is hashed inside the scan itself."""
+    for table in (_REJECT_ERRORS, _REJECT_SCANS):
+        connection.execute(f"drop table if exists {table}")
+    personnummer_index = next(
+        (header.positions[column.name] for column in kind.columns if column.type == "personnummer"), None
+    )
+    select = []
+    for index in range(header.field_count):
+        if index == personnummer_index:
+            raw = _field(index)
+            select.append(f"{person_hash_sql(raw)} as person_hash")
+            select.append(
+                f"case when nullif(trim({raw}), '') is null then 'empty' "
+                f"when person_hash is null then 'invalid' else 'ok' end as _personnummer_state"
+            )
+        else:
+            select.append(_field(index))
+    columns = ", ".join(f"'{_field(index)}': 'VARCHAR'" for index in range(header.field_count))
+    sql = (
+        f"create or replace temp table {_STAGED} as select {', '.join(select)} "
+        f"from read_csv({_literal(str(path))}, auto_detect = false, header = false, skip = 1, delim = ';', "
+        f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{columns}}}, "
+        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}')"
+    )
+    connection.execute(sql, hmac_pads(pseudonym_key) if personnummer_index is not None else None)
+
+
+def _rejects(connection: duckdb.DuckDBPyConnection) -> list[_Reject]:
+    rows = connection.execute(
+        f"select line, min(line_byte_position), first(error_type order by column_idx), "
+        f"first(error_message order by column_idx), first(csv_line order by column_idx) "
+        f"from {_REJECT_ERRORS} group by line order by line"
+    ).fetchall()
+    return [_Reject(int(record), int(position or 0), str(kind), str(message), str(text or "")) for record, position, kind, message, text in rows]
+
+
+def _apply(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: FileKind,
+    header: _Header,
+    inspection: FileInspection,
+    result: FileResult,
+    loaded_at: datetime,
+) -> None:
+    rejects = _rejects(connection)
+    staged_rows = connection.execute(f"select count(*) from {_STAGED}").fetchall()[0][0]
+    accepted_lines, reject_lines = _line_numbers(path, inspection, staged_rows, rejects)
+    personnummer_index = next(
+        (header.positions[column.name] for column in kind.columns if column.type == "personnummer"), None
+    )
+
+    values, errors = [], []
+    for column in kind.columns:
+        index = header.positions.get(column.name)
+        raw = f"staged.{_field(index)}" if index is not None else "null::varchar"
+        value, column_errors = _column_sql(column, raw)
+        values.append(f"{value} as {column.raw_name}")
+        errors += column_errors
+    reason = mask_sql(f"nullif(concat_ws('; ', {', '.join(errors)}), '')") if errors else "null"
+    if accepted_lines is None:
+        source = f"{_STAGED} as staged"
+        line = "staged.rowid + 2"
+    else:
+        connection.register(_LINES, pd.DataFrame({"line": accepted_lines}))
+        source = f"{_STAGED} as staged positional join {_LINES} as lines"
+        line = "lines.line"
+    try:
+        connection.execute(
+            f"create or replace temp table {_TYPED} as select {', '.join(values)}, {reason} as _reason, "
+            f"staged.rowid as _rid, {line} as _source_line from {source}"
+        )
+    finally:
+        if accepted_lines is not None:
+            connection.unregister(_LINES)
+
+    raw_names = [column.raw_name for column in kind.columns]
+    key_match = " and ".join(f"target.{name} = incoming.{name}" for name in kind.key)
+    parameters = {"file_name": path.name, "load_id": None, "loaded_at": loaded_at}
+    connection.execute("begin transaction")
+    try:
+        result.load_id = parameters["load_id"] = _next_load_id(connection)
+        connection.execute(
+            f"delete from raw.{kind.name} as target using "
+            f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming where {key_match}"
+        )
+        connection.execute(
+            f"insert into raw.{kind.name} ({', '.join(raw_names)}, _source_file, _source_line, _load_id, _loaded_at) "
+            f"select {', '.join(raw_names)}, $file_name, _source_line, $load_id, $loaded_at from {_TYPED} "
+            f"where _reason is null order by _rid",
+            parameters,
+        )
+        connection.execute(
+            f"insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
+            f"select $load_id, $file_name, {_literal(kind.name)}, typed._source_line, "
+            f"{_raw_text_sql(header, personnummer_index)}, typed._reason, $loaded_at "
+            f"from {_TYPED} as typed join {_STAGED} as staged on staged.rowid = typed._rid "
+            f"where typed._reason is not null order by typed._rid",
+            parameters,
+        )
+        for reject in rejects:
+            connection.execute(
+                "insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
+                "values ($load_id, $file_name, $kind, $line, $raw_text, $reason, $loaded_at)",
+                parameters
+                | {
+                    "kind": kind.name,
+                    "line": reject_lines[reject.record],
+                    "raw_text": mask(reject.csv_line.rstrip("\r\n")),
+                    "reason": _reject_reason(reject, header.field_count),
+                },
+            )
+        loaded, quarantined, kommunkod = connection.execute(
+            f"select count(*) filter (where _reason is null), count(*) filter (where _reason is not null), "
+            f"string_agg(distinct kommunkod, ',' order by kommunkod) filter (where _reason is null) from {_TYPED}"
+        ).fetchall()[0]
+        result.rows_loaded = loaded
+        result.rows_quarantined = quarantined + len(rejects)
+        result.rows_read = result.rows_loaded + result.rows_quarantined
+        if result.rows_quarantined:
+            result.message = f"{result.rows_quarantined} rader i karantän (se raw.quarantine, load_id {result.load_id})."
+        _log_file(connection, result, kommunkod, loaded_at)
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
+def load_csv_files(
+    connection: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    kind: FileKind,
+    pseudonym_key: bytes,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Apply the deliveries of one kind in file-name order (a later file corrects an earlier one)."""
+    return [load_csv_file(connection, path, kind, pseudonym_key, progress) for path in sorted(files, key=lambda p: p.name)]
