@@ -33,6 +33,10 @@ BOOKKEEPING_TABLES: dict[str, str] = {
         "load_id BIGINT NOT NULL, file_name VARCHAR NOT NULL, source_kind VARCHAR NOT NULL, line_number BIGINT, "
         "raw_text VARCHAR, reason VARCHAR NOT NULL, quarantined_at TIMESTAMP NOT NULL"
     ),
+    "kolada_snapshots": (
+        "snapshot_id BIGINT NOT NULL, snapshot_date DATE NOT NULL, content_sha256 VARCHAR NOT NULL, "
+        "file_count INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL"
+    ),
 }
 
 
