@@ -1,0 +1,77 @@
+-- Ledger rows with their report line and the organisation valid in their month, turned into
+-- the reports' sign convention: revenue positive, costs negative (the ledger books costs as
+-- debit, positive).
+with
+
+stg_economy__ledger_entries as (
+    select * from {{ ref('stg_economy__ledger_entries') }}
+),
+
+int_ledger_accounts_mapped as (
+    select * from {{ ref('int_ledger_accounts_mapped') }}
+),
+
+int_units_historized as (
+    select * from {{ ref('int_units_historized') }}
+),
+
+candidate_versions as (
+    select
+        ledger.municipality_id,
+        ledger.period,
+        ledger.month_start,
+        ledger.unit_id,
+        units.unit_key,
+        units.unit_name,
+        units.department,
+        units.area,
+        ledger.activity_code,
+        ledger.account_code,
+        mapped_accounts.report_line,
+        mapped_accounts.line_kind,
+        -ledger.ledger_actual_sek as actual_sek,
+        -ledger.ledger_budget_sek as budget_sek,
+        ledger.source_file,
+        ledger.source_line,
+        ledger.load_id,
+        row_number() over (
+            partition by ledger.load_id, ledger.source_line
+            order by units.valid_from desc
+        ) as version_rank
+    from stg_economy__ledger_entries as ledger
+    left join int_ledger_accounts_mapped as mapped_accounts
+        on
+            ledger.municipality_id = mapped_accounts.municipality_id
+            and ledger.account_code = mapped_accounts.account_code
+    left join int_units_historized as units
+        on
+            ledger.municipality_id = units.municipality_id
+            and ledger.unit_id = units.unit_id
+            and last_day(ledger.month_start) >= units.valid_from
+            and ledger.month_start <= units.valid_until
+),
+
+entry_versions as (
+    select
+        municipality_id,
+        period,
+        month_start,
+        unit_id,
+        unit_key,
+        unit_name,
+        department,
+        area,
+        activity_code,
+        account_code,
+        report_line,
+        line_kind,
+        actual_sek,
+        budget_sek,
+        source_file,
+        source_line,
+        load_id
+    from candidate_versions
+    where version_rank = 1
+)
+
+select * from entry_versions

@@ -1,0 +1,83 @@
+-- Monthly-paid = Tillsvidare and Visstid; their contracted rate makes årsarbetare, while
+-- Timavlönad work counts in hours. Available FTE drops the share of ordinary hours lost to
+-- sick leave from day 60, as the boards' personnel reports do. Care staff in elderly care are
+-- undersköterskor and vårdbiträden.
+with
+
+int_employment_months_joined_to_units as (
+    select * from {{ ref('int_employment_months_joined_to_units') }}
+),
+
+areas as (
+    select * from {{ ref('areas') }}
+),
+
+with_area_category as (
+    select
+        employment_months.*,
+        areas.area_category,
+        employment_months.employment_form in ('Tillsvidare', 'Visstid') as is_monthly_paid,
+        year(employment_months.month_start) - employment_months.birth_year as age_years
+    from int_employment_months_joined_to_units as employment_months
+    left join areas
+        on employment_months.area = areas.area
+),
+
+classified_months as (
+    select
+        md5(concat_ws('|', municipality_id, period, employment_id)) as employment_month_key,
+        municipality_id,
+        period,
+        year(month_start) as year,  -- noqa: RF04
+        month(month_start) as month,  -- noqa: RF04
+        employment_id,
+        person_hash,
+        unit_key,
+        unit_id,
+        unit_name,
+        department,
+        area,
+        area_category,
+        occupation_group,
+        coalesce(occupation_group in ('Undersköterska', 'Vårdbiträde'), false) as is_care_staff,
+        coalesce(occupation_group = 'Undersköterska', false) as is_assistant_nurse,
+        employment_form,
+        is_monthly_paid,
+        sex,
+        birth_year,
+        age_years,
+        case
+            when age_years <= 29 then '-29'
+            when age_years <= 49 then '30-49'
+            when age_years >= 50 then '50-'
+        end as age_band,
+        cast(employment_rate_pct as double) as employment_rate_pct,
+        is_monthly_paid and employment_rate_pct >= 100 as is_fulltime,
+        is_monthly_paid and employment_rate_pct < 100 as is_parttime,
+        case when is_monthly_paid then cast(employment_rate_pct as double) / 100 end as fte_contracted,
+        case
+            when is_monthly_paid
+                then
+                    cast(employment_rate_pct as double) / 100
+                    * (1 - least(1.0, coalesce(cast(sick_hours_day60_plus / nullif(ordinary_hours, 0) as double), 0)))
+        end as fte_available,
+        cast(ordinary_hours as double) as ordinary_hours,
+        cast(sick_hours_day1_14 as double) as sick_hours_day1_14,
+        cast(sick_hours_day15_59 as double) as sick_hours_day15_59,
+        cast(sick_hours_day60_plus as double) as sick_hours_day60_plus,
+        case
+            when coalesce(sick_hours_day1_14, sick_hours_day15_59, sick_hours_day60_plus) is not null
+                then cast(
+                    coalesce(sick_hours_day1_14, 0) + coalesce(sick_hours_day15_59, 0)
+                    + coalesce(sick_hours_day60_plus, 0) as double
+                )
+        end as sick_hours_total,
+        cast(overtime_hours as double) as overtime_hours,
+        cast(extra_hours as double) as extra_hours,
+        cast(hourly_paid_hours as double) as hourly_paid_hours,
+        source_file,
+        source_line
+    from with_area_category
+)
+
+select * from classified_months
