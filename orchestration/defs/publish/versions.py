@@ -1,0 +1,287 @@
+"""Versioned, atomically swapped publications of the marts for BI tools.
+
+Layout under PUBLISH_DIR:
+
+    current -> versions/<version>        a relative symlink, replaced atomically
+    versions/<version>/
+        marts/<table>.parquet            one file per mart and dimension
+        warehouse.duckdb                 the same tables, for tools that speak DuckDB
+        quality/                         the run's GX Data Docs and overview page
+        validation_summary.json          outcome of every suite that gated this version
+        manifest.json                    version, tables, row counts, checksums (written last)
+
+A version is built in a hidden directory beside the others and renamed into
+place when complete, then `current` is switched with one `os.replace` of a
+symlink. A reader that opens `current/warehouse.duckdb`, or resolves `current`
+once and reads the files below it, therefore sees one complete version. Old
+versions are pruned only beyond the newest `keep`, and never while a process
+has a file in them open, so a reader in the middle of a version keeps it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psutil
+
+from orchestration.defs.quality.framework import SuiteOutcome
+from orchestration.settings import Settings
+from orchestration.warehouse import warehouse_connection
+
+VERSIONS_KEPT = 3
+MART_SCHEMA = "marts"
+PUBLICATION_TABLE = "_publication"
+BUILDING_PREFIX = ".building-"
+VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
+
+
+class PublishRefused(RuntimeError):
+    """Publishing would expose data that did not pass its checks, or there is nothing to publish."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    version: str
+    path: Path
+    rows_by_table: dict[str, int]
+
+
+def current_link(publish_dir: Path) -> Path:
+    return publish_dir / "current"
+
+
+def versions_dir(publish_dir: Path) -> Path:
+    return publish_dir / "versions"
+
+
+def current_version(publish_dir: Path) -> str | None:
+    link = current_link(publish_dir)
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def new_version_name(now: dt.datetime | None = None) -> str:
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return now.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def publish_marts(
+    settings: Settings,
+    *,
+    run_id: str,
+    outcomes: Mapping[str, SuiteOutcome],
+    quality_dir: Path | None,
+    keep: int = VERSIONS_KEPT,
+) -> Publication:
+    """Publish every table of the `marts` schema as a new version, if every suite passed."""
+    failed = [outcome for outcome in outcomes.values() if not outcome.success]
+    if failed:
+        raise PublishRefused("\n".join(outcome.message() for outcome in failed))
+    if not outcomes:
+        raise PublishRefused("Inga kvalitetskontroller har körts: inget publiceras utan godkända kontroller.")
+
+    publish_dir = settings.publish_dir
+    versions = versions_dir(publish_dir)
+    versions.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(versions)
+    version = new_version_name()
+    staging = versions / f"{BUILDING_PREFIX}{version}-{os.getpid()}"
+    (staging / "marts").mkdir(parents=True)
+    try:
+        rows_by_table, comments = _export_marts(settings, staging / "marts")
+        _build_duckdb_copy(staging, rows_by_table, comments, version=version, run_id=run_id)
+        if quality_dir is not None and quality_dir.is_dir():
+            shutil.copytree(quality_dir, staging / "quality", symlinks=False)
+        _write_json(
+            staging / "validation_summary.json",
+            {
+                "version": version,
+                "run_id": run_id,
+                "success": True,
+                "suites": {name: outcome.to_json() for name, outcome in sorted(outcomes.items())},
+            },
+        )
+        _write_json(staging / "manifest.json", _manifest(staging, version, run_id, rows_by_table))
+        _make_read_only(staging)
+        final = versions / version
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _switch_current(publish_dir, version)
+    prune_versions(publish_dir, keep=keep)
+    return Publication(version=version, path=final, rows_by_table=rows_by_table)
+
+
+def _export_marts(settings: Settings, target: Path) -> tuple[dict[str, int], dict[str, Any]]:
+    """Copy each mart to Parquet while holding the warehouse lock, and nothing else."""
+    rows_by_table: dict[str, int] = {}
+    comments: dict[str, Any] = {}
+    with warehouse_connection(settings, read_only=True) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by table_name",
+                [MART_SCHEMA],
+            ).fetchall()
+        ]
+        if not tables:
+            raise PublishRefused(f"Schemat {MART_SCHEMA} i lagret saknar tabeller: inget att publicera.")
+        for table in tables:
+            path = target / f"{table}.parquet"
+            connection.execute(
+                f"copy (select * from {MART_SCHEMA}.{_quoted(table)}) to '{_sql_path(path)}' "
+                "(format parquet, compression zstd)"
+            )
+            rows_by_table[table] = connection.execute(
+                f"select count(*) from {MART_SCHEMA}.{_quoted(table)}"
+            ).fetchone()[0]
+        # dbt persists the Swedish model and column descriptions as comments; BI users see them too.
+        comments["tables"] = dict(
+            connection.execute(
+                "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
+                [MART_SCHEMA],
+            ).fetchall()
+        )
+        comments["columns"] = connection.execute(
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = ? and comment is not null",
+            [MART_SCHEMA],
+        ).fetchall()
+    return rows_by_table, comments
+
+
+def _build_duckdb_copy(
+    staging: Path, rows_by_table: Mapping[str, int], comments: Mapping[str, Any], *, version: str, run_id: str
+) -> None:
+    connection = duckdb.connect(str(staging / "warehouse.duckdb"))
+    try:
+        for table in rows_by_table:
+            parquet = staging / "marts" / f"{table}.parquet"
+            connection.execute(f"create table {_quoted(table)} as select * from read_parquet('{_sql_path(parquet)}')")
+        for table, comment in comments["tables"].items():
+            if table in rows_by_table:
+                connection.execute(f"comment on table {_quoted(table)} is {_literal(comment)}")
+        for table, column, comment in comments["columns"]:
+            if table in rows_by_table:
+                connection.execute(f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal(comment)}")
+        connection.execute(
+            f"create table {PUBLICATION_TABLE} as select ? as version, ? as run_id, current_timestamp as published_at",
+            [version, run_id],
+        )
+        connection.execute("checkpoint")
+    finally:
+        connection.close()
+
+
+def _manifest(staging: Path, version: str, run_id: str, rows_by_table: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "version": version,
+        "run_id": run_id,
+        "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tables": {
+            table: {
+                "rows": rows,
+                "parquet": f"marts/{table}.parquet",
+                "sha256": _sha256(staging / "marts" / f"{table}.parquet"),
+            }
+            for table, rows in rows_by_table.items()
+        },
+        "duckdb": {"path": "warehouse.duckdb", "sha256": _sha256(staging / "warehouse.duckdb")},
+    }
+
+
+def _switch_current(publish_dir: Path, version: str) -> None:
+    partial = publish_dir / f".current.{os.getpid()}.partial"
+    partial.unlink(missing_ok=True)
+    partial.symlink_to(Path("versions") / version, target_is_directory=True)
+    os.replace(partial, current_link(publish_dir))
+
+
+def prune_versions(publish_dir: Path, *, keep: int = VERSIONS_KEPT) -> list[str]:
+    """Remove versions beyond the newest `keep`, except the current one and any a reader has open."""
+    versions = versions_dir(publish_dir)
+    current = current_version(publish_dir)
+    names = sorted((path.name for path in versions.iterdir() if VERSION_PATTERN.match(path.name)), reverse=True)
+    candidates = [name for name in names[keep:] if name != current]
+    if not candidates:
+        return []
+    in_use = _directories_in_use([versions / name for name in candidates])
+    removed = []
+    for name in candidates:
+        if versions / name in in_use:
+            continue
+        shutil.rmtree(versions / name, onerror=_make_writable_and_retry)
+        removed.append(name)
+    return removed
+
+
+def _directories_in_use(directories: list[Path]) -> set[Path]:
+    """Which of `directories` hold a file some process has open (as far as this user may see)."""
+    resolved = {directory.resolve(): directory for directory in directories}
+    in_use: set[Path] = set()
+    for process in psutil.process_iter():
+        try:
+            open_files = process.open_files()
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        for open_file in open_files:
+            for parent in Path(open_file.path).parents:
+                if parent in resolved:
+                    in_use.add(resolved[parent])
+                    break
+    return in_use
+
+
+def _remove_abandoned_builds(versions: Path) -> None:
+    """A build directory whose publishing process is gone was left by a crash."""
+    for path in versions.glob(f"{BUILDING_PREFIX}*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if not (pid.isdigit() and psutil.pid_exists(int(pid)) and int(pid) != os.getpid()):
+            shutil.rmtree(path, onerror=_make_writable_and_retry)
+
+
+def _make_read_only(directory: Path) -> None:
+    read_only = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+    for path in directory.rglob("*"):
+        if path.is_file():
+            path.chmod(read_only)
+
+
+def _make_writable_and_retry(function: Any, path: str, _error: Any) -> None:
+    os.chmod(os.path.dirname(path), stat.S_IRWXU)
+    function(path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -1,0 +1,368 @@
+"""Running a mart's GX Core suite on DataFrames read from the warehouse.
+
+A mart suite (one per mart: personnel, economy, …) is a set of `FrameCheck`s:
+a pandas DataFrame read from DuckDB plus the GX expectations it must meet. Most
+frames are the mart tables themselves; the rest are comparison frames built in
+SQL against the raw tables of the same run (ledger totals, coverage,
+freshness), because a GX expectation sees one DataFrame at a time. Parameters
+that depend on the delivery (row-count bounds) are computed from DuckDB in the
+same run and passed as GX expectation parameters (`{"$PARAMETER": name}`).
+
+Reading happens under the warehouse lock; validating and rendering Data Docs
+happen after the lock is released, so the lock is held only for the reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import shutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+from orchestration.defs.quality.overview import write_overview
+from orchestration.settings import Settings
+from orchestration.warehouse import warehouse_connection
+
+# Columns that identify or describe a person. They are never read into a frame,
+# so neither the check metadata nor the Data Docs can show them.
+PERSONAL_COLUMNS = frozenset({"person_hash", "personnummer", "beskrivning", "description_text"})
+
+EXAMPLES_PER_FAILURE = 5
+DATA_DOCS_SITE = "omsorgslager"
+RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+SUMMARY_FILE_SUFFIX = ".summary.json"
+VALIDATION_RUNS_KEPT = 30
+
+
+@dataclass(frozen=True)
+class FrameCheck:
+    """One DataFrame and the expectations it must meet.
+
+    `mart` is the mart table the result is reported against (the Dagster asset
+    the check guards); `key_columns` are what a failure shows as examples, so
+    they must identify a row without personal data.
+    """
+
+    name: str
+    mart: str
+    frame: pd.DataFrame
+    key_columns: tuple[str, ...]
+    expectations: Sequence[gx.expectations.Expectation]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MartSuite:
+    name: str  # e.g. "economy"; also the GX suite prefix and the check name suffix
+    title: str  # Swedish, for people
+    marts: tuple[str, ...]  # mart tables (Dagster asset keys) this suite guards
+    build: Callable[[duckdb.DuckDBPyConnection], list[FrameCheck]]
+
+    @property
+    def check_name(self) -> str:
+        return f"gx_{self.name}_suite"
+
+
+@dataclass(frozen=True)
+class FailedExpectation:
+    mart: str
+    frame: str
+    expectation: str  # the stable id from the expectation's meta
+    expectation_type: str
+    description: str
+    unexpected_count: int | None
+    example_keys: list[dict[str, Any]]
+    observed: str | None
+
+    def sentence(self) -> str:
+        detail = f"{self.unexpected_count} avvikande rader" if self.unexpected_count else None
+        if self.observed is not None:
+            detail = f"observerat {self.observed}"
+        examples = "; ".join(", ".join(f"{key}={value}" for key, value in example.items()) for example in self.example_keys)
+        text = f"{self.mart}: {self.expectation} ({self.description})"
+        if detail:
+            text += f" – {detail}"
+        if examples:
+            text += f", t.ex. {examples}"
+        return text
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    title: str
+    validated_at: str
+    expectations_by_mart: dict[str, int]
+    rows_by_frame: dict[str, int]
+    failures: list[FailedExpectation]
+    data_docs_index: str
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def failures_for(self, mart: str) -> list[FailedExpectation]:
+        return [failure for failure in self.failures if failure.mart == mart]
+
+    def message(self) -> str:
+        if self.success:
+            return f"Kvalitetskontrollen {self.suite} ({self.title}) godkände alla förväntningar."
+        lines = [f"Kvalitetskontrollen {self.suite} ({self.title}) underkände {len(self.failures)} förväntningar:"]
+        lines += [f"  - {failure.sentence()}" for failure in self.failures]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "suite": self.suite,
+            "title": self.title,
+            "success": self.success,
+            "validated_at": self.validated_at,
+            "expectations_by_mart": self.expectations_by_mart,
+            "rows_by_frame": self.rows_by_frame,
+            "failures": [failure.__dict__ for failure in self.failures],
+            "data_docs_index": self.data_docs_index,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SuiteOutcome:
+        return cls(
+            suite=data["suite"],
+            title=data["title"],
+            validated_at=data["validated_at"],
+            expectations_by_mart=dict(data["expectations_by_mart"]),
+            rows_by_frame=dict(data["rows_by_frame"]),
+            failures=[FailedExpectation(**failure) for failure in data["failures"]],
+            data_docs_index=data["data_docs_index"],
+        )
+
+
+def expectation(
+    kind: type[gx.expectations.Expectation], check_id: str, description: str, **kwargs: Any
+) -> gx.expectations.Expectation:
+    """An expectation with a stable id (shown in failures) and a Swedish description (shown in Data Docs)."""
+    return kind(meta={"check_id": check_id}, description=description, **kwargs)
+
+
+def read_frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> pd.DataFrame:
+    """Run a query into pandas, leaving personal columns out whatever the query selects."""
+    frame = connection.execute(sql, list(parameters)).df()
+    return frame.drop(columns=[column for column in frame.columns if column in PERSONAL_COLUMNS])
+
+
+def read_table(connection: duckdb.DuckDBPyConnection, relation: str) -> pd.DataFrame:
+    return read_frame(connection, f"select * from {relation}")
+
+
+def scalar(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> Any:
+    row = connection.execute(sql, list(parameters)).fetchone()
+    return None if row is None else row[0]
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        scalar(
+            connection,
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        )
+    )
+
+
+def _context(docs_dir: Path) -> gx.data_context.EphemeralDataContext:
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        data_docs_sites={
+            DATA_DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _plain(value: Any) -> Any:
+    """JSON- and metadata-friendly scalars (numpy, Decimal, dates, NaN)."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (int, float, str, bool)):
+        return value
+    return str(value)
+
+
+def _example_keys(result: Mapping[str, Any], key_columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    examples: list[dict[str, Any]] = []
+    for row in result.get("partial_unexpected_index_list") or []:
+        if not isinstance(row, Mapping):
+            continue
+        example = {column: _plain(row.get(column)) for column in key_columns if column in row}
+        if example and example not in examples:
+            examples.append(example)
+        if len(examples) == EXAMPLES_PER_FAILURE:
+            break
+    return examples
+
+
+def _observed(result: Mapping[str, Any]) -> str | None:
+    observed = result.get("observed_value")
+    if observed is None:
+        return None
+    return json.dumps(observed, default=str, ensure_ascii=False) if isinstance(observed, (list, dict)) else str(observed)
+
+
+def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Path) -> SuiteOutcome:
+    """Validate every frame in one ephemeral GX context and render its Data Docs into `docs_dir`."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    # GX logs every metric computation at INFO; the outcome is reported by the check instead.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = _context(docs_dir)
+    source = context.data_sources.add_pandas(f"{suite.name}_marts")
+    expectations_by_mart = {mart: 0 for mart in suite.marts}
+    rows_by_frame: dict[str, int] = {}
+    failures: list[FailedExpectation] = []
+    for frame_check in frames:
+        batch_definition = source.add_dataframe_asset(frame_check.name).add_batch_definition_whole_dataframe(
+            frame_check.name
+        )
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_check.name}"))
+        for item in frame_check.expectations:
+            gx_suite.add_expectation(item)
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite.name}.{frame_check.name}", data=batch_definition, suite=gx_suite)
+        )
+        result_format = dict(RESULT_FORMAT)
+        if frame_check.key_columns:
+            result_format["unexpected_index_column_names"] = list(frame_check.key_columns)
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"{suite.name}.{frame_check.name}",
+                validation_definitions=[validation],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE])],
+                result_format=result_format,
+            )
+        )
+        checkpoint_result = checkpoint.run(
+            batch_parameters={"dataframe": frame_check.frame},
+            expectation_parameters=dict(frame_check.parameters),
+        )
+        expectations_by_mart[frame_check.mart] = expectations_by_mart.get(frame_check.mart, 0) + len(
+            frame_check.expectations
+        )
+        rows_by_frame[frame_check.name] = len(frame_check.frame)
+        for validation_result in checkpoint_result.run_results.values():
+            for result in validation_result.results:
+                if result.success:
+                    continue
+                configuration = result.expectation_config
+                meta = configuration.meta or {}
+                details = result.result or {}
+                if result.exception_info and result.exception_info.get("raised_exception"):
+                    details = {"observed_value": result.exception_info.get("exception_message")}
+                failures.append(
+                    FailedExpectation(
+                        mart=frame_check.mart,
+                        frame=frame_check.name,
+                        expectation=meta.get("check_id", configuration.type),
+                        expectation_type=configuration.type,
+                        description=configuration.description or "",
+                        unexpected_count=_plain(details.get("unexpected_count")),
+                        example_keys=_example_keys(details, frame_check.key_columns),
+                        observed=_observed(details),
+                    )
+                )
+    return SuiteOutcome(
+        suite=suite.name,
+        title=suite.title,
+        validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        expectations_by_mart=expectations_by_mart,
+        rows_by_frame=rows_by_frame,
+        failures=failures,
+        data_docs_index=str(docs_dir / "index.html"),
+    )
+
+
+def validation_root(settings: Settings) -> Path:
+    return settings.publish_dir / "validations"
+
+
+def validation_run_dir(settings: Settings, run_id: str) -> Path:
+    return validation_root(settings) / run_id
+
+
+def run_suite(suite: MartSuite, settings: Settings, run_id: str) -> SuiteOutcome:
+    """Read the suite's frames under the warehouse lock, then validate and record the outcome for `run_id`."""
+    with warehouse_connection(settings, read_only=True) as connection:
+        frames = suite.build(connection)
+    run_dir = validation_run_dir(settings, run_id)
+    outcome = validate_frames(suite, frames, run_dir / suite.name)
+    write_outcome(run_dir, outcome)
+    prune_validation_runs(validation_root(settings), keep=VALIDATION_RUNS_KEPT, protect=run_dir)
+    return outcome
+
+
+def write_outcome(run_dir: Path, outcome: SuiteOutcome) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomically(
+        run_dir / f"{outcome.suite}{SUMMARY_FILE_SUFFIX}",
+        json.dumps(outcome.to_json(), ensure_ascii=False, indent=2, default=str),
+    )
+    write_overview(run_dir, read_outcomes(run_dir))
+    _point_latest_at(run_dir)
+
+
+def read_outcomes(run_dir: Path) -> dict[str, SuiteOutcome]:
+    outcomes = {}
+    for path in sorted(run_dir.glob(f"*{SUMMARY_FILE_SUFFIX}")):
+        outcome = SuiteOutcome.from_json(json.loads(path.read_text(encoding="utf-8")))
+        outcomes[outcome.suite] = outcome
+    return outcomes
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _point_latest_at(run_dir: Path) -> None:
+    """`validations/latest` always names the newest run's results, for people looking for them."""
+    latest = run_dir.parent / "latest"
+    partial = run_dir.parent / f".latest.{os.getpid()}.partial"
+    partial.unlink(missing_ok=True)
+    partial.symlink_to(run_dir.name)
+    os.replace(partial, latest)
+
+
+def prune_validation_runs(root: Path, *, keep: int, protect: Path) -> None:
+    """Validation results of old runs go; published versions keep their own copy."""
+    runs = sorted(
+        (path for path in root.iterdir() if path.is_dir() and not path.is_symlink() and not path.name.startswith(".")),
+        key=lambda path: path.stat().st_mtime_ns,
+        reverse=True,
+    )
+    for path in runs[keep:]:
+        if path != protect:
+            shutil.rmtree(path, ignore_errors=True)

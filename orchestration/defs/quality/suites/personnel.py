@@ -1,0 +1,230 @@
+"""Personnel mart: fct_employment_months and fct_personnel_yearly."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from orchestration.defs.ingest.contracts import EMPLOYMENT_FORMS, SEXES
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame, scalar
+from orchestration.defs.quality.suites import common
+from orchestration.defs.quality.suites.common import EX
+
+LEVELS = ("kommun", "verksamhetsomrade", "avdelning", "enhet")
+AGE_BANDS = ("-29", "30-49", "50-")
+# Employees are of working age; a birth year outside this range is a typo in the HR system.
+MIN_AGE, MAX_AGE = 15, 80
+
+EMPLOYMENT_MONTH_KEY = ("municipality_id", "period", "employment_id")
+EMPLOYMENT_MONTH_EXAMPLE = (*EMPLOYMENT_MONTH_KEY, "unit_id", "source_file", "source_line")
+YEARLY_KEY = ("municipality_id", "year", "level", "area", "department", "unit_id", "occupation_group")
+
+RAW_MONTHS = "select kommunkod as municipality_id, period from raw.personal_manad"
+MART_MONTHS = "select municipality_id, period from marts.fct_employment_months"
+
+
+def employment_months_check(frame: pd.DataFrame, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
+    expectations = [
+        common.unique_key(EMPLOYMENT_MONTH_KEY, "anställning och månad"),
+        *common.not_null(("municipality_id", "period", "employment_id", "unit_id", "employment_form")),
+        common.in_vocabulary("sex", SEXES, "Kön"),
+        common.in_vocabulary("employment_form", EMPLOYMENT_FORMS, "Anställningsform"),
+        common.in_vocabulary("area", areas, "Verksamhetsområde (referensdata areas)"),
+        common.in_vocabulary("age_band", AGE_BANDS, "Åldersgrupp"),
+        expectation(
+            EX.ExpectColumnValuesToNotBeNull,
+            "unit_in_register",
+            "Enheten finns i enhetsregistret (organisation) för månaden.",
+            column="unit_key",
+        ),
+        expectation(
+            EX.ExpectColumnValuesToBeBetween,
+            "age_plausible",
+            f"Åldern (år − födelseår) ligger mellan {MIN_AGE} och {MAX_AGE}.",
+            column="age_years",
+            min_value=MIN_AGE,
+            max_value=MAX_AGE,
+        ),
+        *common.percentages(("employment_rate_pct",)),
+        *common.non_negative(
+            (
+                "fte_contracted",
+                "fte_available",
+                "ordinary_hours",
+                "sick_hours_day1_14",
+                "sick_hours_day15_59",
+                "sick_hours_day60_plus",
+                "sick_hours_total",
+                "overtime_hours",
+                "extra_hours",
+                "hourly_paid_hours",
+            )
+        ),
+        expectation(
+            EX.ExpectColumnPairValuesAToBeGreaterThanB,
+            "sick_hours_within_ordinary_hours",
+            "Sjukfrånvarotimmarna överstiger aldrig de ordinarie timmarna (månadsavlönade).",
+            column_A="ordinary_hours_monthly_paid",
+            column_B="sick_hours_total_monthly_paid",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        ),
+        common.near_zero(
+            "sick_band_difference",
+            "sick_bands_sum_to_total",
+            "Sjukperioderna dag 1–14, 15–59 och 60– summerar till total sjukfrånvaro.",
+            common.HOURS_TOLERANCE,
+        ),
+        common.row_count_within_raw_bounds("en rad per rad i raw.personal_manad"),
+    ]
+    return FrameCheck(
+        name="fct_employment_months",
+        mart="fct_employment_months",
+        frame=frame,
+        key_columns=EMPLOYMENT_MONTH_EXAMPLE,
+        expectations=expectations,
+        parameters={common.MIN_ROWS: raw_keys, common.MAX_ROWS: raw_rows},
+    )
+
+
+def personnel_yearly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameCheck:
+    expectations = [
+        common.unique_key(YEARLY_KEY, "kommun, år, organisationsnivå och yrkesgrupp"),
+        *common.not_null(("municipality_id", "year", "level", "months_in_period")),
+        common.in_vocabulary("level", LEVELS, "Organisationsnivå"),
+        common.in_vocabulary("area", areas, "Verksamhetsområde (referensdata areas)"),
+        expectation(
+            EX.ExpectColumnValuesToBeBetween,
+            "months_in_period_within_year",
+            "Antalet levererade månader per år är 1–12.",
+            column="months_in_period",
+            min_value=1,
+            max_value=12,
+        ),
+        *common.percentages(
+            (
+                "sick_leave_pct",
+                "sick_leave_pct_women",
+                "sick_leave_pct_men",
+                "sick_leave_pct_age_29",
+                "sick_leave_pct_age_30_49",
+                "sick_leave_pct_age_50",
+                "sick_leave_pct_day1_14",
+                "sick_leave_pct_day15_59",
+                "sick_leave_pct_day60_plus",
+                "avg_employment_rate_permanent_pct",
+                "share_women_permanent_pct",
+                "share_men_permanent_pct",
+                "share_assistant_nurses_elderly_care_pct",
+            )
+        ),
+        # Turnover can exceed 100 % in a small unit; it cannot be negative.
+        *common.non_negative(
+            (
+                "turnover_total_pct",
+                "turnover_external_pct",
+                "turnover_external_excl_pension_pct",
+                "employees_permanent",
+                "employees_temporary",
+                "employees_hourly_paid",
+                "fte_contracted_permanent",
+                "fte_contracted_temporary",
+                "fte_available_monthly_paid",
+                "fte_hourly",
+                "fte_overtime",
+                "fte_extra_hours",
+                "fte_total",
+                "hours_hourly",
+                "hours_overtime",
+                "hours_extra",
+            )
+        ),
+        common.near_zero(
+            "sick_band_pct_difference",
+            "sick_band_pcts_sum_to_total",
+            "Sjukfrånvaro % per sjukperiod summerar till total sjukfrånvaro %.",
+            common.PCT_TOLERANCE,
+        ),
+        common.near_zero(
+            "employment_months_difference",
+            "municipal_totals_match_raw",
+            "Kommunnivåns anställningsmånader per år är lika många som raderna i raw.personal_manad.",
+            0,
+        ),
+    ]
+    return FrameCheck(
+        name="fct_personnel_yearly",
+        mart="fct_personnel_yearly",
+        frame=frame,
+        key_columns=YEARLY_KEY,
+        expectations=expectations,
+    )
+
+
+def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+    areas = common.column_values(connection, "select area from reference.areas")
+    raw_rows = scalar(connection, "select count(*) from raw.personal_manad")
+    raw_keys = scalar(
+        connection, "select count(*) from (select distinct kommunkod, period, anstallnings_id from raw.personal_manad)"
+    )
+    employment_months = read_frame(
+        connection,
+        """
+        select
+            * exclude (person_hash),
+            case when is_monthly_paid then ordinary_hours end as ordinary_hours_monthly_paid,
+            case when is_monthly_paid then sick_hours_total end as sick_hours_total_monthly_paid,
+            coalesce(sick_hours_day1_14, 0) + coalesce(sick_hours_day15_59, 0) + coalesce(sick_hours_day60_plus, 0)
+                - coalesce(sick_hours_total, 0) as sick_band_difference
+        from marts.fct_employment_months
+        """,
+    )
+    yearly = read_frame(
+        connection,
+        """
+        with raw_months as (
+            select kommunkod as municipality_id, cast(left(period, 4) as integer) as year, count(*) as raw_rows
+            from raw.personal_manad
+            group by all
+        )
+        select
+            yearly.*,
+            coalesce(yearly.sick_leave_pct_day1_14, 0) + coalesce(yearly.sick_leave_pct_day15_59, 0)
+                + coalesce(yearly.sick_leave_pct_day60_plus, 0) - coalesce(yearly.sick_leave_pct, 0)
+                as sick_band_pct_difference,
+            case
+                when yearly.level = 'kommun' and yearly.is_all_occupation_groups
+                    then yearly.employment_months_permanent + yearly.employment_months_temporary
+                        + yearly.employment_months_hourly_paid - coalesce(raw_months.raw_rows, 0)
+            end as employment_months_difference
+        from marts.fct_personnel_yearly as yearly
+        left join raw_months
+            on yearly.municipality_id = raw_months.municipality_id and yearly.year = raw_months.year
+        """,
+    )
+    return [
+        employment_months_check(employment_months, areas=areas, raw_rows=raw_rows, raw_keys=raw_keys),
+        personnel_yearly_check(yearly, areas=areas),
+        FrameCheck(
+            name="employment_months_delivered",
+            mart="fct_employment_months",
+            frame=common.delivered_periods_frame(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS),
+            key_columns=("municipality_id", "period"),
+            expectations=common.coverage_expectations("fct_employment_months"),
+        ),
+        FrameCheck(
+            name="employment_months_freshness",
+            mart="fct_employment_months",
+            frame=common.newest_period_frame(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS),
+            key_columns=("municipality_id",),
+            expectations=common.freshness_expectations("fct_employment_months"),
+        ),
+    ]
+
+
+SUITE = MartSuite(
+    name="personnel",
+    title="Personal",
+    marts=("fct_employment_months", "fct_personnel_yearly"),
+    build=build,
+)
