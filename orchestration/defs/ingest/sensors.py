@@ -38,6 +38,7 @@ FULL_PIPELINE_JOB = "full_pipeline"
 SENSOR_NAME = "landing_files_sensor"
 MINIMUM_INTERVAL_SECONDS = 60
 FILES_LISTED_IN_TAG = 20
+HANDLED_DIGESTS_KEPT = 5000
 
 
 @dataclass
@@ -45,7 +46,33 @@ class SeenFile:
     size: int
     mtime_ns: int
     sha256: str | None = None  # computed once the file has stopped changing
-    handled: bool = False  # loaded before the sensor started, or handed to a run
+
+
+@dataclass
+class Cursor:
+    files: dict[str, SeenFile]
+    # Contents loaded before the sensor started or handed to a run, oldest first. Kept by
+    # content, not by name, so a touched, renamed or re-delivered file is not new again.
+    handled: list[str]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "files": {name: asdict(seen) for name, seen in sorted(self.files.items())},
+                "handled": self.handled[-HANDLED_DIGESTS_KEPT:],
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Cursor | None:
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(
+            files={name: SeenFile(**seen) for name, seen in data["files"].items()},
+            handled=list(data["handled"]),
+        )
 
 
 @dataclass
@@ -96,75 +123,56 @@ def loaded_digests_if_idle(settings: Settings) -> set[str] | None:
     return {row[0] for row in rows}
 
 
-def parse_cursor(cursor: str | None) -> dict[str, SeenFile] | None:
-    if not cursor:
-        return None
-    return {name: SeenFile(**seen) for name, seen in json.loads(cursor)["files"].items()}
-
-
-def dump_cursor(files: dict[str, SeenFile]) -> str:
-    return json.dumps({"files": {name: asdict(seen) for name, seen in sorted(files.items())}}, sort_keys=True)
-
-
-def evaluate_landing(settings: Settings, cursor: str | None) -> Evaluation:
-    previous = parse_cursor(cursor)
-    loaded: set[str] = set()
+def evaluate_landing(settings: Settings, cursor_text: str | None) -> Evaluation:
+    previous = Cursor.from_json(cursor_text)
     if previous is None:
-        digests = loaded_digests_if_idle(settings)
-        if digests is None:
+        loaded = loaded_digests_if_idle(settings)
+        if loaded is None:
             return Evaluation(
-                cursor=cursor or "",
+                cursor=cursor_text or "",
                 run_request=None,
                 skip_reason="Lagret används av en körning just nu; leveransmappen jämförs med load_log vid nästa kontroll.",
             )
-        loaded = digests
-        previous = {}
+        previous = Cursor(files={}, handled=sorted(loaded))
 
     landing_dir = settings.landing_dir
-    files: dict[str, SeenFile] = {}
+    handled = set(previous.handled)
+    current = Cursor(files={}, handled=list(previous.handled))
     waiting: list[str] = []
+    new_files: list[str] = []
     for path in delivery_files(landing_dir):
         name = path.relative_to(landing_dir).as_posix()
         status = path.stat()
-        before = previous.get(name)
+        before = previous.files.get(name)
         if before is not None and (before.size, before.mtime_ns) == (status.st_size, status.st_mtime_ns):
             seen = before
             if seen.sha256 is None:
                 seen.sha256 = file_sha256(path)
+                if seen.sha256 not in handled:
+                    new_files.append(name)
+                    handled.add(seen.sha256)
+                    current.handled.append(seen.sha256)
         else:
             seen = SeenFile(size=status.st_size, mtime_ns=status.st_mtime_ns)
-            if loaded:
-                # Only on the first tick: a file already loaded needs no settling and no run.
-                digest = file_sha256(path)
-                if digest in loaded:
-                    seen.sha256, seen.handled = digest, True
-        if seen.sha256 is None:
             waiting.append(name)
-        files[name] = seen
-
-    handled_digests = {seen.sha256 for seen in files.values() if seen.handled}
-    new_files = []
-    for name, seen in files.items():
-        if seen.sha256 is None or seen.handled:
-            continue
-        if seen.sha256 not in handled_digests:
-            new_files.append(name)
-            handled_digests.add(seen.sha256)
-        seen.handled = True
+        current.files[name] = seen
 
     if not new_files:
         reason = "Inga nya filer i leveransmappen."
         if waiting:
-            reason = f"{len(waiting)} filer ändras fortfarande eller är nya sedan förra kontrollen; de tas med när de är färdiga."
-        return Evaluation(cursor=dump_cursor(files), run_request=None, skip_reason=reason)
+            reason = (
+                f"{len(waiting)} filer är nya eller ändrade sedan förra kontrollen; "
+                "de jämförs när de slutat ändras."
+            )
+        return Evaluation(cursor=current.to_json(), run_request=None, skip_reason=reason)
 
-    digests = sorted(files[name].sha256 or "" for name in new_files)
+    digests = sorted(current.files[name].sha256 or "" for name in new_files)
     run_key = "landing-" + hashlib.sha256("\n".join(digests).encode()).hexdigest()[:24]
     listed = ", ".join(new_files[:FILES_LISTED_IN_TAG])
     if len(new_files) > FILES_LISTED_IN_TAG:
         listed += f" … (+{len(new_files) - FILES_LISTED_IN_TAG})"
     return Evaluation(
-        cursor=dump_cursor(files),
+        cursor=current.to_json(),
         run_request=dg.RunRequest(
             run_key=run_key,
             job_name=FULL_PIPELINE_JOB,
