@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
 import pytest
 
+from orchestration.reports import build_report
 from orchestration.reports.suppression import Cell, Difference, Group, Status, suppress
+
+METRIC_CATALOGUE = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "metric_catalogue.csv"
 
 # --- suppression -------------------------------------------------------------
 
@@ -101,3 +110,162 @@ def test_missing_values_are_not_used_as_secondary_cells():
 def test_a_rule_naming_an_unknown_cell_is_an_error():
     with pytest.raises(KeyError, match="not in the table"):
         suppress({"a": Cell(1, 10)}, groups=[Group("a", ("nope",))])
+
+
+# --- a small publication in the publish step's layout --------------------------
+
+MUNICIPALITY = "1489"
+YEARS = (2022, 2023, 2024)
+PERSONNEL_2024 = {
+    "employees_permanent": 1318, "employees_temporary": 131, "employees_fulltime": 1190, "employees_parttime": 259,
+    "share_women_permanent_pct": 84.2, "share_men_permanent_pct": 15.1, "fte_contracted_permanent": 1267,
+    "fte_contracted_temporary": 121, "fte_available_monthly_paid": 1342, "fte_hourly": 181.6, "fte_total": 1523.6,
+    "fte_overtime": 14.9, "fte_extra_hours": 5.3, "hours_hourly": 359_568, "avg_employment_rate_permanent_pct": 96.0,
+    "avg_age_permanent": 45.0, "turnover_total_pct": 14.1, "turnover_external_pct": 11.9,
+    "turnover_external_excl_pension_pct": 9.0,
+}  # fmt: skip
+SICK_LEAVE_2024 = {
+    "total": 8.2, "kon=K": 9.0, "kon=M": 4.9, "alder=-29": 5.3, "alder=30-49": 8.2, "alder=50-": 9.7,
+    "sjukperiod=dag1-14": 3.5, "sjukperiod=dag15-59": 1.2, "sjukperiod=dag60-": 3.5,
+}  # fmt: skip
+LEDGER_2024_KR = {
+    "revenue": 254_669_000, "personnel_costs": -821_815_000, "premises_rent": -114_174_000,
+    "purchased_services": -188_451_000, "other_costs": -94_685_000,
+}  # fmt: skip
+LEDGER_BUDGET_2024_KR = {
+    "revenue": 206_297_000, "personnel_costs": -802_020_000, "premises_rent": -113_241_000,
+    "purchased_services": -176_046_000, "other_costs": -81_323_000,
+}  # fmt: skip
+DEPARTMENTS = (
+    # area, department, unit, people (the small one makes the report suppress)
+    ("Äldreomsorg", "Hemtjänst", "6341", 180),
+    ("Äldreomsorg", "Äldreboende", "6411", 240),
+    ("Funktionsstöd", "LSS boende och arbete", "7110", 150),
+    ("Kommunal primärvård", "Rehab", "8120", 4),
+)
+DEVIATIONS_2024 = {
+    "deviations_reported": 4672, "deviations_falls": 1961, "deviations_falls_serious": 12,
+    "deviations_medication": 1436, "deviations_conduct": 75, "deviations_case_handling": 205,
+    "deviations_new_older_than_30d": 972, "deviations_not_closed_within_60d": 719,
+    "deviations_median_days_to_close": 21, "deviations_lex_sarah": 9, "deviations_lex_maria": 4,
+    "collaboration_deviations": 88, "complaints": 96, "work_injuries": 154, "near_misses": 713,
+}  # fmt: skip
+
+
+def _metric_rows() -> list[dict]:
+    rows: list[dict] = []
+
+    def add(metric, value, year, *, period=None, level="kommun", slice_="total", n=None, area=None,
+            department=None, unit_id=None):  # fmt: skip
+        rows.append(
+            {
+                "municipality_id": MUNICIPALITY,
+                "period": period or str(year),
+                "period_type": "month" if period else "year",
+                "year": year,
+                "level": level,
+                "area": area,
+                "department": department,
+                "unit_id": unit_id,
+                "metric_id": metric,
+                "slice": slice_,
+                "value": value,
+                "numerator": None,
+                "denominator": None,
+                "n_individuals": n,
+            }
+        )
+
+    for offset, year in enumerate(reversed(YEARS)):
+        drift = 1 - 0.03 * offset
+        for metric, value in PERSONNEL_2024.items():
+            add(metric, round(value * drift, 1), year, n=1449)
+        for slice_, value in SICK_LEAVE_2024.items():
+            people = 230 if slice_ == "kon=M" else 1200
+            add("sick_leave_pct", round(value + 0.2 * offset, 1), year, slice_=slice_, n=people)
+        for area, department, unit_id, people in DEPARTMENTS:
+            add("sick_leave_pct", 7.5 + offset, year, level="avdelning", area=area, department=department, n=people)
+        for metric, value in DEVIATIONS_2024.items():
+            add(metric, round(value * drift), year)
+        for area, _, _, people in DEPARTMENTS:
+            add("deviations_reported", people * 3, year, level="verksamhetsomrade", area=area)
+        budget_total = net_total = 0.0
+        for metric in LEDGER_2024_KR:
+            outcome, budget = LEDGER_2024_KR[metric] * drift, LEDGER_BUDGET_2024_KR[metric] * drift
+            add(metric, outcome, year)
+            add(f"{metric}_budget", budget, year)
+            net_total += outcome
+            budget_total += budget
+        costs = net_total - LEDGER_2024_KR["revenue"] * drift
+        add("total_costs", costs, year)
+        add("total_costs_budget", budget_total - LEDGER_BUDGET_2024_KR["revenue"] * drift, year)
+        add("net_cost", net_total, year)
+        add("net_cost_budget", budget_total, year)
+        for area, department, unit_id, people in DEPARTMENTS:
+            share = people / 574
+            add("net_cost", net_total * share, year, level="verksamhetsomrade", area=area)
+            add("net_cost_budget", budget_total * share, year, level="verksamhetsomrade", area=area)
+            add("result", net_total * share, year, level="enhet", area=area, department=department, unit_id=unit_id)
+            add("result_budget", budget_total * share * 1.01, year, level="enhet", area=area,
+                department=department, unit_id=unit_id)  # fmt: skip
+        accumulated = 0.0
+        for month in range(1, 13):
+            period = f"{year}-{month:02d}"
+            seasonal = 1.15 if month in (7, 8) else 1.0
+            outcome = net_total / 12 * seasonal
+            accumulated += outcome
+            add("revenue", LEDGER_2024_KR["revenue"] * drift / 12, year, period=period)
+            add("total_costs", outcome - LEDGER_2024_KR["revenue"] * drift / 12, year, period=period)
+            add("result", outcome, year, period=period)
+            add("result_budget", budget_total / 12, year, period=period)
+            add("net_cost", outcome, year, period=period)
+            add("net_cost_budget", budget_total / 12, year, period=period)
+            add("net_cost_forecast", accumulated / month * 12, year, period=period)
+            add("deviations_reported", round(DEVIATIONS_2024["deviations_reported"] * drift / 12) + month, year,
+                period=period)  # fmt: skip
+    return rows
+
+
+def write_publication(publish_dir: Path) -> Path:
+    """A published version shaped like the publish step's: versions/<v>/marts/<table>.parquet, current → it."""
+    marts = publish_dir / "versions" / "20250101T000000.000000Z" / "marts"
+    marts.mkdir(parents=True)
+    tables = {
+        "fct_metric_values": pd.DataFrame(_metric_rows()),
+        "dim_metric": pd.read_csv(METRIC_CATALOGUE, dtype=str).assign(
+            higher_is_better=lambda frame: frame["higher_is_better"].map({"true": True, "false": False})
+        ),
+        "dim_municipality": pd.DataFrame([{"municipality_id": MUNICIPALITY, "municipality_name": "Alingsås"}]),
+        "dim_unit": pd.DataFrame(
+            [
+                {"municipality_id": MUNICIPALITY, "unit_id": unit_id, "unit_name": f"{department} {unit_id}",
+                 "department": department, "area": area, "valid_from": dt.date(2020, 1, 1)}
+                for area, department, unit_id, _ in DEPARTMENTS
+            ]
+        ),  # fmt: skip
+    }
+    with duckdb.connect() as connection:
+        for name, frame in tables.items():
+            connection.register("frame", frame)
+            connection.execute(f"copy (select * from frame) to '{marts / (name + '.parquet')}' (format parquet)")
+            connection.unregister("frame")
+    (publish_dir / "current").symlink_to(Path("versions") / marts.parent.name)
+    return publish_dir
+
+
+@pytest.fixture
+def publication(tmp_path: Path) -> Path:
+    return write_publication(tmp_path / "published")
+
+
+@pytest.fixture
+def report_html(publication: Path, tmp_path: Path) -> str:
+    path = build_report(publication, MUNICIPALITY, 2024, tmp_path / "reports")
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_report_is_one_self_contained_file(report_html: str):
+    assert report_html.startswith("<!DOCTYPE html>")
+    assert '<html lang="sv">' in report_html
+    assert not re.search(r"<script|<link|@import|url\(https?:|src=\"https?:", report_html)
+    assert "<svg" in report_html

@@ -1,0 +1,93 @@
+"""Reading fct_metric_values and dim_metric from the published files."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from orchestration.reports.model import Definition
+from orchestration.reports.published import PublishedData
+
+OWN_SOURCE = "egna beräkningar på kommunens data (personal-, ekonomi- och verksamhetssystem)"
+UNIT_NAMES = {"kr": "kronor"}
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    value: float | None
+    n_individuals: int | None
+
+
+def clean_number(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return float(value)
+
+
+def clean_count(value: object) -> int | None:
+    cleaned = clean_number(value)
+    return None if cleaned is None else int(cleaned)
+
+
+class Metrics:
+    """The municipality's figures from fct_metric_values, keyed for table building."""
+
+    def __init__(self, data: PublishedData, municipality_id: str) -> None:
+        data.require("fct_metric_values", "dim_metric")
+        self.data = data
+        self.municipality_id = municipality_id
+        catalogue = data.query("select * from dim_metric")
+        self.definitions = {
+            row.metric_id: Definition(
+                key=row.metric_id,
+                name=row.name_sv,
+                definition=row.definition_sv,
+                unit=UNIT_NAMES.get(row.unit, row.unit),
+                source=OWN_SOURCE,
+            )
+            for row in catalogue.itertuples()
+        }
+
+    def definition(self, metric_id: str) -> Definition:
+        return self.definitions.get(
+            metric_id,
+            Definition(metric_id, metric_id, "Definition saknas i måttkatalogen.", "", OWN_SOURCE),
+        )
+
+    def frame(
+        self,
+        metric_ids: Iterable[str],
+        years: Sequence[int],
+        level: str = "kommun",
+        period_type: str = "year",
+    ) -> pd.DataFrame:
+        return self.data.query(
+            """
+            select period, year, level, area, department, unit_id, metric_id, slice, value, n_individuals
+            from fct_metric_values
+            where municipality_id = ? and level = ? and period_type = ?
+              and metric_id in (select unnest(?)) and year in (select unnest(?))
+            order by metric_id, slice, period
+            """,
+            [self.municipality_id, level, period_type, list(metric_ids), list(years)],
+        )
+
+    def yearly(
+        self, metric_ids: Iterable[str], years: Sequence[int], level: str = "kommun"
+    ) -> dict[tuple[str, str, int], MetricValue]:
+        """(metric_id, slice, year) → value for one level, summed over nothing (level kommun is one row)."""
+        frame = self.frame(metric_ids, years, level=level)
+        return {
+            (row.metric_id, row.slice, int(row.year)): MetricValue(clean_number(row.value), clean_count(row.n_individuals))
+            for row in frame.itertuples()
+        }
+
+    def years_with_data(self) -> list[int]:
+        frame = self.data.query(
+            "select distinct year from fct_metric_values where municipality_id = ? order by year",
+            [self.municipality_id],
+        )
+        return [int(year) for year in frame["year"]]
