@@ -510,7 +510,7 @@ def _apply(
         connection.execute(
             f"insert into raw.{kind.name} ({', '.join(raw_names)}, _source_file, _source_line, _load_id, _loaded_at) "
             f"select {', '.join(raw_names)}, $file_name, _source_line, $load_id, $loaded_at from {_TYPED} "
-            f"where _reason is null order by _rid",
+            f"where _reason is null",
             parameters,
         )
         connection.execute(
