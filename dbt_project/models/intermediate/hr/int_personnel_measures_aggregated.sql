@@ -57,6 +57,7 @@ employment_by_level as (
         grouping(occupation_group) = 1 as is_all_occupation_groups,
         count(distinct person_hash) as n_individuals,
         count(distinct person_hash) filter (where is_permanent) as n_individuals_permanent,
+        count(distinct person_hash) filter (where employment_form = 'Visstid') as n_individuals_temporary,
         count(distinct person_hash) filter (where is_monthly_paid) as n_individuals_monthly_paid,
         count(distinct person_hash) filter (where is_monthly_paid and sex = 'K') as n_individuals_monthly_paid_women,
         count(distinct person_hash) filter (where is_monthly_paid and sex = 'M') as n_individuals_monthly_paid_men,
@@ -70,6 +71,15 @@ employment_by_level as (
             where is_monthly_paid and age_band = '50-'
         ) as n_individuals_monthly_paid_age_50,
         count(distinct person_hash) filter (where employment_form = 'Timavlönad') as n_individuals_hourly_paid,
+        count(distinct person_hash) filter (
+            where employment_form = 'Timavlönad' and sex = 'K'
+        ) as n_individuals_hourly_paid_women,
+        count(distinct person_hash) filter (
+            where employment_form = 'Timavlönad' and sex = 'M'
+        ) as n_individuals_hourly_paid_men,
+        count(distinct person_hash) filter (
+            where is_permanent and is_elderly_care_staff
+        ) as n_individuals_elderly_care_staff,
         count(*) filter (where is_permanent) as employment_months_permanent,
         count(*) filter (where employment_form = 'Visstid') as employment_months_temporary,
         count(*) filter (where employment_form = 'Timavlönad') as employment_months_hourly_paid,

@@ -28,6 +28,7 @@ key_figures as (
         measures.months_in_period,
         coalesce(measures.n_individuals, 0) as n_individuals,
         coalesce(measures.n_individuals_permanent, 0) as n_individuals_permanent,
+        coalesce(measures.n_individuals_temporary, 0) as n_individuals_temporary,
         coalesce(measures.n_individuals_monthly_paid, 0) as n_individuals_monthly_paid,
         coalesce(measures.n_individuals_monthly_paid_women, 0) as n_individuals_monthly_paid_women,
         coalesce(measures.n_individuals_monthly_paid_men, 0) as n_individuals_monthly_paid_men,
@@ -35,6 +36,9 @@ key_figures as (
         coalesce(measures.n_individuals_monthly_paid_age_30_49, 0) as n_individuals_monthly_paid_age_30_49,
         coalesce(measures.n_individuals_monthly_paid_age_50, 0) as n_individuals_monthly_paid_age_50,
         coalesce(measures.n_individuals_hourly_paid, 0) as n_individuals_hourly_paid,
+        coalesce(measures.n_individuals_hourly_paid_women, 0) as n_individuals_hourly_paid_women,
+        coalesce(measures.n_individuals_hourly_paid_men, 0) as n_individuals_hourly_paid_men,
+        coalesce(measures.n_individuals_elderly_care_staff, 0) as n_individuals_elderly_care_staff,
         coalesce(measures.employment_months_permanent, 0) as employment_months_permanent,
         coalesce(measures.employment_months_temporary, 0) as employment_months_temporary,
         coalesce(measures.employment_months_hourly_paid, 0) as employment_months_hourly_paid,
@@ -61,7 +65,7 @@ key_figures as (
         / measures.months_in_period as fte_contracted_temporary,
         coalesce(measures.fte_months_available_monthly_paid, 0)
         / measures.months_in_period as fte_available_monthly_paid,
-        {{ full_time_hours_per_month }} * measures.months_in_period as full_time_hours_in_period,
+        cast({{ full_time_hours_per_month }} * measures.months_in_period as double) as full_time_hours_in_period,
         coalesce(measures.hours_hourly, 0) as hours_hourly,
         coalesce(measures.hours_hourly_women, 0) as hours_hourly_women,
         coalesce(measures.hours_hourly_men, 0) as hours_hourly_men,
@@ -115,7 +119,7 @@ key_figures as (
         / nullif(measures.employment_months_permanent, 0) as turnover_external_pct,
         100.0 * measures.endings_permanent_external_excl_pension * measures.months_in_period
         / nullif(measures.employment_months_permanent, 0) as turnover_external_excl_pension_pct,
-        measures.age_years_sum_permanent,
+        cast(measures.age_years_sum_permanent as bigint) as age_years_sum_permanent,
         coalesce(measures.employment_months_permanent_with_age, 0) as employment_months_permanent_with_age,
         measures.age_years_sum_permanent
         / nullif(measures.employment_months_permanent_with_age, 0) as avg_age_permanent,

@@ -1,0 +1,71 @@
+-- Amounts are in kronor in the reports' sign convention (revenue positive, costs negative).
+-- The straight-line full-year forecast extrapolates the year-to-date actual over the calendar
+-- months elapsed, which is how the boards' monthly follow-up reads "prognos helår".
+with
+
+int_ledger_entries_joined_to_units as (
+    select * from {{ ref('int_ledger_entries_joined_to_units') }}
+),
+
+unit_months as (
+    select
+        municipality_id,
+        period,
+        year(month_start) as year,  -- noqa: RF04
+        month(month_start) as month,  -- noqa: RF04
+        unit_id,
+        unit_key,
+        unit_name,
+        department,
+        area,
+        report_line,
+        line_kind,
+        cast(sum(actual_sek) as double) as actual_sek,
+        cast(sum(budget_sek) as double) as budget_sek,
+        count(*) as n_ledger_rows
+    from int_ledger_entries_joined_to_units
+    group by
+        municipality_id,
+        period,
+        year(month_start),
+        month(month_start),
+        unit_id,
+        unit_key,
+        unit_name,
+        department,
+        area,
+        report_line,
+        line_kind
+),
+
+year_to_date as (
+    select
+        md5(concat_ws('|', municipality_id, period, unit_id, coalesce(report_line, '?'))) as ledger_month_key,
+        municipality_id,
+        period,
+        year,
+        month,
+        unit_key,
+        unit_id,
+        unit_name,
+        department,
+        area,
+        report_line,
+        line_kind,
+        coalesce(line_kind in ('revenue', 'cost'), false) as is_in_net_cost,
+        actual_sek,
+        budget_sek,
+        actual_sek - budget_sek as budget_deviation_sek,
+        sum(actual_sek) over year_so_far as ytd_actual_sek,
+        sum(budget_sek) over year_so_far as ytd_budget_sek,
+        sum(actual_sek) over year_so_far / month * 12 as forecast_full_year_sek,
+        n_ledger_rows
+    from unit_months
+    window year_so_far as (
+        partition by municipality_id, year, unit_id, report_line
+        order by month
+        rows between unbounded preceding and current row
+    )
+)
+
+select * from year_to_date
