@@ -101,6 +101,16 @@ def test_new_snapshot_only_when_content_changes(settings, landing):
     assert query(settings, "select _snapshot_id, value from raw.kolada_values where municipality = '0114' order by 1") == [(1, 77.5), (2, 78.0)]
     assert query(settings, "select _snapshot_id, count(*) from raw.kolada_municipalities group by all order by 1") == [(1, 2), (2, 2)]
     assert query(settings, "select snapshot_id, file_count from raw.kolada_snapshots order by 1") == [(1, 6), (2, 6)]
+    # Every delivered page is logged once; the changed page is a new delivery.
+    assert query(settings, "select file_name, rows_read, rows_loaded, rows_quarantined from raw.load_log order by load_id") == [
+        ("kolada/data/N21704.json", 3, 3, 0),
+        ("kolada/data/U20900.json", 1, 1, 0),
+        ("kolada/data/U20900.page2.json", 2, 2, 0),
+        ("kolada/kpi.json", 2, 2, 0),
+        ("kolada/municipality.json", 2, 2, 0),
+        ("kolada/municipality_groups.json", 3, 3, 0),
+        ("kolada/data/U20900.json", 1, 1, 0),
+    ]
 
 
 def test_truncated_page_is_a_clear_error_and_keeps_the_last_snapshot(settings, landing):

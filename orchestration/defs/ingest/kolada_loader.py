@@ -182,6 +182,33 @@ def _content_sha256(kolada_dir: Path, files: dict[str, list[Path]]) -> str:
     return digest.hexdigest()
 
 
+def _log_new_pages(
+    connection: duckdb.DuckDBPyConnection, kolada_dir: Path, rows_per_file: dict[Path, int], snapshot_id: int, loaded_at: datetime
+) -> None:
+    """One load_log row per page not logged before, so the log lists every delivered file once."""
+    logged = {sha256 for (sha256,) in connection.execute("select sha256 from raw.load_log where source_kind = 'kolada'").fetchall()}
+    load_id = connection.execute("select coalesce(max(load_id), 0) from raw.load_log").fetchall()[0][0]
+    for path, rows in sorted(rows_per_file.items()):
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        if sha256 in logged:
+            continue
+        logged.add(sha256)
+        load_id += 1
+        connection.execute(
+            "insert into raw.load_log (load_id, file_name, sha256, source_kind, kommunkod, encoding, rows_read, rows_loaded, "
+            "rows_quarantined, unknown_columns, outcome, message, loaded_at) values "
+            "($load_id, $file_name, $sha256, 'kolada', null, 'utf-8', $rows, $rows, 0, null, 'loaded', $message, $loaded_at)",
+            {
+                "load_id": load_id,
+                "file_name": path.relative_to(kolada_dir.parent).as_posix(),
+                "sha256": sha256,
+                "rows": rows,
+                "message": f"Kolada-ögonblicksbild {snapshot_id}.",
+                "loaded_at": loaded_at,
+            },
+        )
+
+
 def load_kolada_folder(
     connection: duckdb.DuckDBPyConnection, landing_dir: Path, progress: Progress | None = None
 ) -> KoladaResult:
@@ -211,10 +238,13 @@ def load_kolada_folder(
 
     # Parse everything before touching the warehouse: a broken page leaves the last snapshot as it was.
     frames: dict[str, pd.DataFrame] = {}
+    rows_per_file: dict[Path, int] = {}
     for table, paths in files.items():
         rows: list[tuple] = []
         for path in paths:
-            rows += _value_rows(path, kolada_dir) if table == "kolada_values" else _metadata_rows(table, path, kolada_dir)
+            file_rows = _value_rows(path, kolada_dir) if table == "kolada_values" else _metadata_rows(table, path, kolada_dir)
+            rows_per_file[path] = len(file_rows)
+            rows += file_rows
         frames[table] = pd.DataFrame(rows, columns=[*_COLUMNS[table], "_source_file"], dtype=object)
         progress(f"Kolada: {table}: {len(rows)} rows from {len(paths)} files")
 
@@ -234,6 +264,7 @@ def load_kolada_folder(
                 )
             finally:
                 connection.unregister("_kolada_frame")
+        _log_new_pages(connection, kolada_dir, rows_per_file, snapshot_id, loaded_at)
         connection.execute(
             "insert into raw.kolada_snapshots (snapshot_id, snapshot_date, content_sha256, file_count, loaded_at) "
             "values ($snapshot_id, $snapshot_date, $sha, $files, $loaded_at)",
