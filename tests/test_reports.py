@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.reports import build_report
+from orchestration.reports import build_report, main
 from orchestration.reports.suppression import Cell, Difference, Group, Status, suppress
 
 METRIC_CATALOGUE = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "metric_catalogue.csv"
@@ -226,6 +226,109 @@ def _metric_rows() -> list[dict]:
     return rows
 
 
+KOLADA_KPIS = {
+    # kpi: (title, area, value 2022 for Alingsås, higher is better)
+    "U20900": ("Effektivitetsindex äldreomsorg", "aldreomsorg", 74.0, True),
+    "U20404": ("Kvalitetsindex äldreomsorg", "aldreomsorg", 85.0, True),
+    "U20008": ("Resursindex äldreomsorg", "aldreomsorg", 53.0, True),
+    "U28900": ("Effektivitetsindex LSS boende och daglig verksamhet", "lss", 74.0, True),
+    "U28408": ("Kvalitetsindex LSS boende och daglig verksamhet", "lss", 67.0, True),
+    "U28001": ("Resursindex LSS boende och daglig verksamhet", "lss", 70.0, True),
+    "U23401": ("Väntetid i antal dagar från ansökningsdatum till första erbjudet inflyttningsdatum till särskilt "
+               "boende, medelvärde", "aldreomsorg", 57.0, False),
+    "U28528": ("Brukarbedömning servicebostad LSS - Personalen pratar så brukaren förstår, lägeskommun, andel (%)",
+               "lss", 74.0, True),
+}  # fmt: skip
+KOLADA_YEARS = (2019, 2020, 2021, 2022)
+
+
+def _kolada_tables() -> dict[str, pd.DataFrame]:
+    comparisons, indices = [], []
+    for kpi, (_, area, latest, higher) in KOLADA_KPIS.items():
+        for offset, year in enumerate(reversed(KOLADA_YEARS)):
+            value = latest - 3 * offset if higher else latest + 4 * offset
+            before = value - 3 if higher else value + 4
+            light = "grön" if kpi != "U20008" else "gul"
+            comparisons.append(
+                {
+                    "kpi_id": kpi, "municipality_id": MUNICIPALITY, "year": year, "gender": "T", "is_riket": False,
+                    "value": value, "previous_year_value": before, "change_from_previous_year": value - before,
+                    "goteborgsregionen_mean": value - 10, "goteborgsregionen_n": 13, "comparison_area": area,
+                    "similar_group_id": "G176486" if area == "aldreomsorg" else "G39499",
+                    "similar_group_mean": value - 15, "similar_group_n": 7, "all_municipalities_mean": value - 12,
+                    "all_municipalities_n": 290, "riket_value": None if kpi.startswith("U2") and "index" in
+                    KOLADA_KPIS[kpi][0] else value - 11, "higher_is_better": higher,
+                    "rank_among_municipalities": 40, "n_ranked": 288, "percentile": 86.4, "traffic_light": light,
+                }
+            )  # fmt: skip
+            if "index" in KOLADA_KPIS[kpi][0]:
+                for other, shift in ((MUNICIPALITY, 0.4), ("1440", -1.5), ("1480", 3.5)):
+                    indices.append(
+                        {
+                            "index_kpi_id": kpi, "index_title": KOLADA_KPIS[kpi][0], "municipality_id": other,
+                            "year": year, "recomputed_value": value + shift, "published_value": value,
+                            "difference": shift, "most_influential_component_id": "U23401",
+                            "most_influential_gain": 6.5,
+                        }
+                    )  # fmt: skip
+    kpis = pd.DataFrame(
+        [{"kpi_id": kpi, "kpi_title": title, "kpi_description": f"Beskrivning av {title} enligt Kolada."}
+         for kpi, (title, *_rest) in KOLADA_KPIS.items()]
+    )  # fmt: skip
+    return {
+        "fct_kolada_comparisons": pd.DataFrame(comparisons),
+        "fct_rka_indices": pd.DataFrame(indices),
+        "dim_kpi": kpis,
+    }
+
+
+GOAL_INDICATORS = Path(__file__).resolve().parent / "reference" / "goal-indicators.csv"
+
+
+def _goal_tables() -> dict[str, pd.DataFrame]:
+    """The published goals and outcomes shaped like fct_goal_indicators / fct_goal_assessments."""
+    reference = pd.read_csv(GOAL_INDICATORS, dtype={"kommunkod": str})
+    reference["indicator_id"] = reference.groupby("goal_id").cumcount().add(1).astype(str).radd(
+        reference["goal_id"] + "."
+    )
+    indicators = []
+    for row in reference.itertuples():
+        for year in (2022, 2023, 2024):
+            outcome = getattr(row, f"outcome_{year}")
+            outcome = None if pd.isna(outcome) else float(outcome)
+            target = float(row.target_2024) if year == 2024 else None
+            met = None
+            if target is not None and outcome is not None:
+                met = outcome >= target if row.direction == "higher" else outcome <= target
+            indicators.append(
+                {
+                    "indicator_id": row.indicator_id, "municipality_id": row.kommunkod, "goal_id": row.goal_id,
+                    "goal": row.goal, "indicator": row.indicator,
+                    "kolada_kpi_id": None if pd.isna(row.kolada_kpi) else row.kolada_kpi,
+                    "direction": row.direction, "year": year, "target": target, "reported_outcome": outcome,
+                    "kolada_value": None, "outcome": outcome,
+                    "outcome_source": None if outcome is None else "Rapporterat", "is_met": met,
+                }
+            )  # fmt: skip
+    indicators_frame = pd.DataFrame(indicators)
+    assessments = []
+    for (goal_id, year), rows in indicators_frame.groupby(["goal_id", "year"]):
+        assessed = rows["is_met"].dropna()
+        met = int(assessed.sum())
+        verdict = None
+        if len(assessed):
+            verdict = "Helt uppfyllt" if met == len(assessed) else "Delvis uppfyllt" if met else "Ej uppfyllt"
+        published = reference.loc[reference["goal_id"] == goal_id, "published_assessment_2024"].iloc[0]
+        assessments.append(
+            {
+                "municipality_id": MUNICIPALITY, "goal_id": goal_id, "goal": rows["goal"].iloc[0], "year": year,
+                "n_indicators": len(rows), "n_assessed": len(assessed), "n_met": met, "assessment": verdict,
+                "published_assessment": published if year == 2024 else None,
+            }
+        )  # fmt: skip
+    return {"fct_goal_indicators": indicators_frame, "fct_goal_assessments": pd.DataFrame(assessments)}
+
+
 def write_publication(publish_dir: Path) -> Path:
     """A published version shaped like the publish step's: versions/<v>/marts/<table>.parquet, current → it."""
     marts = publish_dir / "versions" / "20250101T000000.000000Z" / "marts"
@@ -243,6 +346,8 @@ def write_publication(publish_dir: Path) -> Path:
                 for area, department, unit_id, _ in DEPARTMENTS
             ]
         ),  # fmt: skip
+        **_kolada_tables(),
+        **_goal_tables(),
     }
     with duckdb.connect() as connection:
         for name, frame in tables.items():
@@ -253,14 +358,14 @@ def write_publication(publish_dir: Path) -> Path:
     return publish_dir
 
 
-@pytest.fixture
-def publication(tmp_path: Path) -> Path:
-    return write_publication(tmp_path / "published")
+@pytest.fixture(scope="module")
+def publication(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_publication(tmp_path_factory.mktemp("publication") / "published")
 
 
-@pytest.fixture
-def report_html(publication: Path, tmp_path: Path) -> str:
-    path = build_report(publication, MUNICIPALITY, 2024, tmp_path / "reports")
+@pytest.fixture(scope="module")
+def report_html(publication: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = build_report(publication, MUNICIPALITY, 2024, tmp_path_factory.mktemp("reports"))
     return path.read_text(encoding="utf-8")
 
 
@@ -269,3 +374,94 @@ def test_the_report_is_one_self_contained_file(report_html: str):
     assert '<html lang="sv">' in report_html
     assert not re.search(r"<script|<link|@import|url\(https?:|src=\"https?:", report_html)
     assert "<svg" in report_html
+
+
+def _section(html: str, anchor: str) -> str:
+    start = html.index(f'<section id="{anchor}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_sections_follow_the_boards_documents(report_html: str):
+    headings = re.findall(r'<h2 id="[^"]+">([^<]+)</h2>', report_html)
+    assert headings == ["Effektivitet", "Personal", "Ekonomi", "Kvalitet", "Mål", "Definitioner"]
+    for caption in (
+        "Personalstatistik 2022–2024",
+        "Sjukfrånvaro 2022–2024, procent av ordinarie arbetstid",
+        "Drift 2024, belopp i tkr",
+        "Nettokostnad per verksamhetsområde 2024, tkr",
+        "Helårsprognos för nettokostnaden 2024, tkr",
+        "Avvikelser 2023–2024, antal",
+        "Hantering av avvikelser 2023–2024",
+    ):
+        assert f"<caption>{caption}</caption>" in report_html
+    assert report_html.count("<table") == report_html.count("<caption>")
+
+
+def test_personnel_figures_are_formatted_the_swedish_way_with_their_definition(report_html: str):
+    personal = _section(report_html, "personal")
+    row = re.search(r'<tr title="([^"]+)" data-metric="employees_permanent">(.*?)</tr>', personal, re.DOTALL)
+    assert row is not None
+    assert "Antal tillsvidareanställda (employees_permanent)" in row.group(1)
+    cells = re.findall(r'<td class="num">([^<]+)</td>', row.group(2))
+    assert cells == ["1\u00a0239", "1\u00a0278", "1\u00a0318", "+40"]
+    assert '<a href="#def-employees-permanent">Tillsvidareanställda</a>' in row.group(2)
+    assert 'id="def-employees-permanent"' in report_html
+    sick_total = re.search(r'data-metric="sick_leave_pct">\s*<th scope="row"><a[^>]*>Total sjukfrånvaro</a></th>(.*?)</tr>',
+                           personal, re.DOTALL)  # fmt: skip
+    assert re.findall(r">([^<]+)</td>", sick_total.group(1)) == ["8,6", "8,4", "8,2", "-0,2"]
+
+
+def test_a_department_with_fewer_than_five_people_is_suppressed_with_a_note(report_html: str):
+    personal = _section(report_html, "personal")
+    rehab = re.search(r">Rehab</a></th>(.*?)</tr>", personal, re.DOTALL).group(1)
+    assert re.findall(r'<td class="num suppressed"[^>]*>([^<]+)</td>', rehab) == ["–", "–", "–"]
+    assert "färre än 5 personer" in personal
+    assert "7,5" not in rehab and "8,5" not in rehab
+
+
+def test_kolada_figures_are_attributed_and_the_recomputation_is_labelled_as_ours(report_html: str):
+    effectiveness = _section(report_html, "effektivitet")
+    assert "Källa: Kolada" in effectiveness
+    assert "egna beräkningar på data från Kolada" in effectiveness
+    assert "beräkning enligt RKA:s metod, gjord i detta projekt" in effectiveness
+    assert "inte Koladas siffror" in effectiveness
+    row = re.search(r'data-metric="U20900">(.*?)</tr>', effectiveness, re.DOTALL).group(1)
+    assert re.findall(r'<td class="num">([^<]+)</td>', row)[:5] == ["2022", "74", "64", "59", "62"]
+    assert "light-green" in row and "Grön, plats 40 av 288" in row
+    assert effectiveness.count('<svg role="img"') >= 6
+
+
+def test_economy_shows_budget_outcome_and_deviation_in_tkr(report_html: str):
+    economy = _section(report_html, "ekonomi")
+    personnel_costs = re.search(r'data-metric="personnel_costs">(.*?)</tr>', economy, re.DOTALL).group(1)
+    assert re.findall(r'<td class="num">([^<]+)</td>', personnel_costs)[:3] == [
+        "-802\u00a0020",
+        "-821\u00a0815",
+        "-19\u00a0795",
+    ]
+    assert "Resultat per enhet 2024, tkr" in economy
+    assert "6341 Hemtjänst 6341" in economy
+
+
+def test_goals_carry_their_assessment(report_html: str):
+    goals = _section(report_html, "mal")
+    assert "Bedömning 2024: Helt uppfyllt" in goals
+    assert goals.count("Bedömning 2024: Delvis uppfyllt") == 2
+    assert "(U23516)" in goals
+
+
+def test_main_writes_one_report_per_municipality_for_the_latest_complete_year(publication: Path, tmp_path: Path):
+    out = tmp_path / "alla"
+    assert main(["--publish-dir", str(publication), "--out", str(out)]) == 0
+    assert [path.name for path in out.iterdir()] == ["nyckeltal_1489_2024.html"]
+
+
+def test_without_a_publication_main_explains_what_to_do(tmp_path: Path, capsys):
+    assert main(["--publish-dir", str(tmp_path / "inget"), "--out", str(tmp_path / "ut")]) == 1
+    assert "Kör kedjan först" in capsys.readouterr().err
+
+
+def test_building_twice_gives_the_same_file_apart_from_the_date(publication: Path, tmp_path: Path):
+    first = build_report(publication, MUNICIPALITY, 2024, tmp_path / "a").read_text(encoding="utf-8")
+    second = build_report(publication, MUNICIPALITY, 2024, tmp_path / "b").read_text(encoding="utf-8")
+    assert first == second

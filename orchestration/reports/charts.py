@@ -98,6 +98,7 @@ def line_chart(
     description: str,
     decimals: int = 0,
     size: tuple[float, float] = (7.0, 3.2),
+    legend_below: bool = False,
 ) -> str:
     """Trend lines; the emphasised series (the municipality) is drawn last and bold."""
     with plt.rc_context(_style()):
@@ -120,18 +121,18 @@ def line_chart(
                 zorder=3 if one.emphasis else 2,
             )
         axes.set_xticks(range(len(x_labels)), x_labels)
-        axes.set_ylabel(unit)
+        if unit:
+            axes.set_ylabel(unit)
         axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: swedish_number(value, decimals)))
         axes.set_xlim(-0.3, len(x_labels) - 0.7)
         handles, labels = axes.get_legend_handles_labels()
         order = sorted(range(len(labels)), key=lambda i: [one.label for one in series].index(labels[i]))
-        axes.legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
+        placement = (
+            {"loc": "upper center", "bbox_to_anchor": (0.5, -0.12), "ncol": 2, "fontsize": 8}
+            if legend_below
+            else {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
         )
+        axes.legend([handles[i] for i in order], [labels[i] for i in order], frameon=False, **placement)
         return _to_svg(figure, chart_id, title, description)
 
 

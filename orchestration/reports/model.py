@@ -78,6 +78,10 @@ class Block:
     heading: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     items: list[Table | Chart] = field(default_factory=list)
+    grid: bool = False
+    # A goal's assessment, shown as a labelled badge under the heading.
+    badge: str | None = None
+    badge_class: str = ""
 
 
 @dataclass

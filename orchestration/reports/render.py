@@ -30,7 +30,7 @@ th, td { padding: .28rem .5rem; border-bottom: 1px solid var(--rule); vertical-a
 thead th { background: var(--band); border-bottom: 2px solid var(--muted); text-align: right;
            font-weight: 600; }
 thead th:first-child { text-align: left; }
-tbody th { text-align: left; font-weight: 400; }
+tbody th { text-align: left; font-weight: 400; min-width: 12rem; }
 tbody th a { color: inherit; text-decoration: none; border-bottom: 1px dotted var(--muted); }
 tbody tr.heading th { font-weight: 700; background: #fafafa; padding-top: .55rem; }
 tbody th.indent-1 { padding-left: 1.4rem; }
@@ -54,9 +54,14 @@ td.negative { color: var(--red); }
 .assessment-helt { color: var(--green); }
 .assessment-delvis { color: var(--yellow); }
 .assessment-ej { color: var(--red); }
+.assessment-none { color: var(--muted); }
+td.met { color: var(--green); font-weight: 600; }
+td.not-met { color: var(--red); font-weight: 600; }
 .table-notes, .source { font-size: .82rem; color: var(--muted); margin: .1rem 0 1rem; }
 .table-notes p, .source { margin: .1rem 0; }
 figure { margin: 1rem 0 1.4rem; }
+.chart-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 1.5rem; }
+.chart-grid figure { margin: .6rem 0 1rem; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: .85rem; color: var(--muted); }
 figcaption strong { color: var(--ink); }
@@ -111,8 +116,10 @@ TEMPLATE = """<!DOCTYPE html>
 {% if section.empty_message %}<p class="empty">{{ section.empty_message }}</p>{% endif %}
 {% for block in section.blocks %}
 {% if block.heading %}<h3>{{ block.heading }}</h3>{% endif %}
+{% if block.badge %}<p><span class="assessment assessment-{{ block.badge_class }}">{{ block.badge }}</span></p>{% endif %}
 {% for paragraph in block.paragraphs %}<p>{{ paragraph }}</p>
 {% endfor %}
+{% if block.grid %}<div class="chart-grid">{% endif %}
 {% for item in block.items %}
 {% if item is table %}
 <table{% if item.css_class %} class="{{ item.css_class }}"{% endif %}>
@@ -142,6 +149,7 @@ TEMPLATE = """<!DOCTYPE html>
 </figure>
 {% endif %}
 {% endfor %}
+{% if block.grid %}</div>{% endif %}
 {% endfor %}
 </section>
 {% endfor %}
