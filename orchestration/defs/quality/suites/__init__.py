@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from orchestration.defs.quality.framework import MartSuite
-from orchestration.defs.quality.suites import personnel
+from orchestration.defs.quality.suites import economy, personnel, quality
 
-SUITES: list[MartSuite] = [personnel.SUITE]
+SUITES: list[MartSuite] = [personnel.SUITE, economy.SUITE, quality.SUITE]
