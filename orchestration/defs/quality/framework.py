@@ -264,7 +264,9 @@ def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Pa
                 result_format=result_format,
             )
         )
-        frame = frame_check.frame.drop(columns=[c for c in frame_check.frame.columns if c in PERSONAL_COLUMNS])
+        frame = frame_check.frame.drop(
+            columns=[column for column in frame_check.frame.columns if column in PERSONAL_COLUMNS]
+        )
         checkpoint_result = checkpoint.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=dict(frame_check.parameters),

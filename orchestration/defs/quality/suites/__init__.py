@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from orchestration.defs.quality.framework import MartSuite
-from orchestration.defs.quality.suites import economy, personnel, quality
+from orchestration.defs.quality.suites import economy, effectiveness, goals, metrics, personnel, quality
 
-SUITES: list[MartSuite] = [personnel.SUITE, economy.SUITE, quality.SUITE]
+SUITES: list[MartSuite] = [
+    personnel.SUITE,
+    economy.SUITE,
+    quality.SUITE,
+    effectiveness.SUITE,
+    goals.SUITE,
+    metrics.SUITE,
+]
