@@ -4,10 +4,11 @@ dbt sources `raw.<table>` map to the asset keys ["raw", <table>] that the
 ingest assets produce, so lineage lines up by naming alone.
 """
 
-from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
@@ -32,4 +33,5 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project)
+    # The dbt installed beside this interpreter, so a venv works without being activated.
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
