@@ -1,0 +1,4 @@
+-- The recomputed goal assessment must reproduce the one the board published.
+select *
+from {{ ref('fct_goal_assessments') }}
+where published_assessment is not null and assessment is distinct from published_assessment
