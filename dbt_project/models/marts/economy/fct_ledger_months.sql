@@ -20,8 +20,8 @@ unit_months as (
         area,
         report_line,
         line_kind,
-        cast(sum(actual_sek) as double) as actual_sek,
-        cast(sum(budget_sek) as double) as budget_sek,
+        cast(sum(actual_sek) as decimal(18, 4)) as actual_sek,
+        cast(sum(budget_sek) as decimal(18, 4)) as budget_sek,
         count(*) as n_ledger_rows
     from int_ledger_entries_joined_to_units
     group by
@@ -55,10 +55,10 @@ year_to_date as (
         coalesce(line_kind in ('revenue', 'cost'), false) as is_in_net_cost,
         actual_sek,
         budget_sek,
-        actual_sek - budget_sek as budget_deviation_sek,
-        sum(actual_sek) over year_so_far as ytd_actual_sek,
-        sum(budget_sek) over year_so_far as ytd_budget_sek,
-        sum(actual_sek) over year_so_far / month * 12 as forecast_full_year_sek,
+        cast(actual_sek - budget_sek as decimal(18, 4)) as budget_deviation_sek,
+        cast(sum(actual_sek) over year_so_far as decimal(18, 4)) as ytd_actual_sek,
+        cast(sum(budget_sek) over year_so_far as decimal(18, 4)) as ytd_budget_sek,
+        cast(sum(actual_sek) over year_so_far / month * 12 as decimal(18, 2)) as forecast_full_year_sek,
         n_ledger_rows
     from unit_months
     window year_so_far as (

@@ -19,12 +19,12 @@ by_level as (
         case when grouping(area) = 0 then 'verksamhetsomrade' else 'kommun' end as level,  -- noqa: RF04
         area,
         count(distinct period) as months_in_period,
-        coalesce(sum(actual_sek) filter (where line_kind = 'revenue'), 0) as revenue_sek,
-        coalesce(sum(actual_sek) filter (where line_kind = 'cost'), 0) as total_costs_sek,
-        coalesce(sum(actual_sek), 0) as net_cost_sek,
-        sum(budget_sek) filter (where line_kind = 'revenue') as revenue_budget_sek,
-        sum(budget_sek) filter (where line_kind = 'cost') as total_costs_budget_sek,
-        sum(budget_sek) as net_cost_budget_sek
+        cast(coalesce(sum(actual_sek) filter (where line_kind = 'revenue'), 0) as decimal(18, 4)) as revenue_sek,
+        cast(coalesce(sum(actual_sek) filter (where line_kind = 'cost'), 0) as decimal(18, 4)) as total_costs_sek,
+        cast(coalesce(sum(actual_sek), 0) as decimal(18, 4)) as net_cost_sek,
+        cast(sum(budget_sek) filter (where line_kind = 'revenue') as decimal(18, 4)) as revenue_budget_sek,
+        cast(sum(budget_sek) filter (where line_kind = 'cost') as decimal(18, 4)) as total_costs_budget_sek,
+        cast(sum(budget_sek) as decimal(18, 4)) as net_cost_budget_sek
     from net_cost_lines
     group by grouping sets ((municipality_id, year), (municipality_id, year, area))
 ),
@@ -43,7 +43,7 @@ net_cost as (
         revenue_budget_sek,
         total_costs_budget_sek,
         net_cost_budget_sek,
-        net_cost_sek - net_cost_budget_sek as budget_deviation_sek
+        cast(net_cost_sek - net_cost_budget_sek as decimal(18, 4)) as budget_deviation_sek
     from by_level
     where level = 'kommun' or area is not null
 )
