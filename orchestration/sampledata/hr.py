@@ -59,7 +59,12 @@ class Person:
     sex: str  # "K", "M" or "" (not registered)
     birth_year: int
     first_month: int  # first month the person is seen in the export
+    birthday: tuple[int, int, int] = (1, 1, 0)  # month, day, serial; the number is set once the age is final
     frozen: bool = False  # pensioners keep their age
+
+    def assign_personnummer(self, hyphen: bool) -> None:
+        month, day, serial = self.birthday
+        self.pnr = personnummer(date(self.birth_year, month, min(day, 28 if month == 2 else day)), serial, hyphen)
 
 
 @dataclass
@@ -321,8 +326,8 @@ class _Builder:
         self.serial += 1
         if sex is None:
             sex = "K" if self.rng.random() < self.specs[year].female_share else "M"
-        pnr = personnummer(random_birth_date(self.rng, birth_year), self.serial, self.hyphen)
-        self.people.append(Person(pnr, sex, birth_year, first_month))
+        birth = random_birth_date(self.rng, birth_year)
+        self.people.append(Person("", sex, birth_year, first_month, (birth.month, birth.day, self.serial)))
         return len(self.people) - 1
 
     def new_emp_id(self) -> str:
@@ -514,7 +519,7 @@ class _Builder:
                                 spec.contracted_temporary_pm)
 
     def part_rate(self, spec: YearSpec) -> int:
-        return int(min(95, max(10, round(self.rng.gauss(spec.part_time_rate, 12)))))
+        return int(min(95, max(15, round(self.rng.gauss(spec.part_time_rate, 12)))))
 
     def hit_fulltime(self, year: int, indices: list[int], target: int) -> None:
         spec = self.specs[year]
@@ -554,7 +559,7 @@ class _Builder:
             step = int(diff / part_months) if part_months else 0
             for i in parts:
                 emp = self.employments[i]
-                emp.syss[year] = min(99, max(5, emp.syss[year] + step))
+                emp.syss[year] = min(99, max(15, emp.syss[year] + step))
             diff = target_pm - total()
         guard = 0
         while abs(diff) > tolerance:
@@ -562,7 +567,7 @@ class _Builder:
             if guard > 200000:
                 raise ValueError(f"{self.municipality} {year}: cannot reach contracted FTE target")
             candidates = [i for i in parts if self.employments[i].months_in(year) <= abs(diff) - 0
-                          and (5 < self.employments[i].syss[year] if diff < 0 else self.employments[i].syss[year] < 99)]
+                          and (15 < self.employments[i].syss[year] if diff < 0 else self.employments[i].syss[year] < 99)]
             if not candidates:
                 raise ValueError(f"{self.municipality} {year}: contracted FTE target unreachable")
             i = max(candidates, key=lambda c: (self.employments[c].months_in(year), -c))
@@ -797,7 +802,7 @@ class _Builder:
                           if self.employments[i].syss[year] == 100)
         parttime_months = sum(self.employments[i].months_in(year) for i in indices
                               if self.employments[i].syss[year] < 100)
-        if target_pm < fulltime_pm + 10 * parttime_months:
+        if target_pm < fulltime_pm + 15 * parttime_months:
             # The published head counts of full-timers alone exceed the published
             # available FTE once long-term sick leave is taken off: keep realistic
             # part-time rates and report the figure as not reproducible.
@@ -975,7 +980,9 @@ def build_hr(municipality: str, book: FigureBook, seed: int) -> HrSample:
         else:
             raise ValueError(f"{municipality} {year}: available FTE did not settle")
         rates_by_year[year] = rates
-    # Hours are placed only once every person's sex and age is final.
+    # Hours and identities are set only once every person's sex and age is final.
+    for person in builder.people:
+        person.assign_personnummer(builder.hyphen)
     for year in YEARS:
         builder.assign_sick_leave(year, rates_by_year[year], sick)
         builder.assign_hours(year, overtime, extra, hourly)
