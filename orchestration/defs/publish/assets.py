@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext
 
 from orchestration.defs.publish.versions import PublishRefused, publish_marts
 from orchestration.defs.quality.framework import read_outcomes, run_suite, validation_run_dir
+from orchestration.defs.quality.keys import mart_asset_key
 from orchestration.defs.quality.suites import SUITES
 from orchestration.settings import load_settings
 
@@ -24,7 +25,7 @@ PUBLISHED_MARTS_KEY = dg.AssetKey(["published_marts"])
 
 @dg.asset(
     key=PUBLISHED_MARTS_KEY,
-    deps=[dg.AssetKey([table]) for table in (*FACT_TABLES, *DIMENSION_TABLES)],
+    deps=[mart_asset_key(table) for table in (*FACT_TABLES, *DIMENSION_TABLES)],
     group_name="publish",
     pool="duckdb",
     description=(

@@ -12,31 +12,36 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster import AssetCheckExecutionContext
 
-from orchestration.defs.quality.framework import MartSuite, SuiteOutcome, run_suite
+from orchestration.defs.quality.framework import FailedExpectation, MartSuite, SuiteOutcome, run_suite
+from orchestration.defs.quality.keys import mart_asset_key
 from orchestration.settings import load_settings
 
 NOT_PUBLISHED = "Inget publicerades; den senast publicerade versionen ligger kvar."
 
 
+def _failure_json(failures: list[FailedExpectation]) -> list[dict[str, object]]:
+    return [
+        {
+            "expectation": failure.expectation,
+            "description": failure.description,
+            "frame": failure.frame,
+            "unexpected_count": failure.unexpected_count,
+            "observed": failure.observed,
+            "example_keys": failure.example_keys,
+        }
+        for failure in failures
+    ]
+
+
 def check_metadata(outcome: SuiteOutcome, mart: str) -> dict[str, dg.MetadataValue]:
     failures = outcome.failures_for(mart)
+    warnings = outcome.warnings_for(mart)
     return {
         "suite": dg.MetadataValue.text(outcome.suite),
         "expectations": dg.MetadataValue.int(outcome.expectations_by_mart.get(mart, 0)),
         "failed_expectations": dg.MetadataValue.int(len(failures)),
-        "failures": dg.MetadataValue.json(
-            [
-                {
-                    "expectation": failure.expectation,
-                    "description": failure.description,
-                    "frame": failure.frame,
-                    "unexpected_count": failure.unexpected_count,
-                    "observed": failure.observed,
-                    "example_keys": failure.example_keys,
-                }
-                for failure in failures
-            ]
-        ),
+        "failures": dg.MetadataValue.json(_failure_json(failures)),
+        "warnings": dg.MetadataValue.json(_failure_json(warnings)),
         "rows_validated": dg.MetadataValue.json(outcome.rows_by_frame),
         "data_docs": dg.MetadataValue.path(outcome.data_docs_index),
     }
@@ -44,29 +49,33 @@ def check_metadata(outcome: SuiteOutcome, mart: str) -> dict[str, dg.MetadataVal
 
 def check_description(outcome: SuiteOutcome, mart: str) -> str:
     failures = outcome.failures_for(mart)
-    if not failures:
-        return f"{outcome.title}: {mart} uppfyller alla {outcome.expectations_by_mart.get(mart, 0)} förväntningar."
-    return "\n".join(failure.sentence() for failure in failures)
+    warnings = outcome.warnings_for(mart)
+    if failures:
+        lines = [failure.sentence() for failure in failures]
+    else:
+        lines = [f"{outcome.title}: {mart} uppfyller alla blockerande förväntningar."]
+    lines += [f"Varning: {warning.sentence()}" for warning in warnings]
+    return "\n".join(lines)
 
 
 def build_suite_check(suite: MartSuite) -> dg.AssetChecksDefinition:
     specs = [
         dg.AssetCheckSpec(
             name=suite.check_name,
-            asset=dg.AssetKey([mart]),
+            asset=mart_asset_key(mart),
             blocking=True,
             description=f"GX-sviten {suite.name} ({suite.title}): måste godkännas innan något publiceras.",
-            additional_deps=[dg.AssetKey([other]) for other in suite.marts if other != mart],
+            additional_deps=[mart_asset_key(other) for other in suite.marts if other != mart],
         )
         for mart in suite.marts
     ]
 
     @dg.multi_asset_check(name=suite.check_name, specs=specs, pool="duckdb")
     def suite_check(context: AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-        outcome = run_suite(suite, load_settings(), context.run_id)
+        outcome = run_suite(suite, load_settings(), context.run.run_id)
         for mart in suite.marts:
             yield dg.AssetCheckResult(
-                asset_key=dg.AssetKey([mart]),
+                asset_key=mart_asset_key(mart),
                 check_name=suite.check_name,
                 passed=not outcome.failures_for(mart),
                 severity=dg.AssetCheckSeverity.ERROR,

@@ -43,6 +43,7 @@ from orchestration.warehouse import warehouse_connection
 PERSONAL_COLUMNS = frozenset({"person_hash", "personnummer", "beskrivning", "description_text"})
 
 EXAMPLES_PER_FAILURE = 5
+EXAMPLES_IN_MESSAGE = 3
 DATA_DOCS_SITE = "omsorgslager"
 RESULT_FORMAT: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 SUMMARY_FILE_SUFFIX = ".summary.json"
@@ -88,12 +89,16 @@ class FailedExpectation:
     unexpected_count: int | None
     example_keys: list[dict[str, Any]]
     observed: str | None
+    blocking: bool = True  # False: reported as a warning, publishing goes ahead
 
     def sentence(self) -> str:
         detail = f"{self.unexpected_count} avvikande rader" if self.unexpected_count else None
         if self.observed is not None:
             detail = f"observerat {self.observed}"
-        examples = "; ".join(", ".join(f"{key}={value}" for key, value in example.items()) for example in self.example_keys)
+        examples = "; ".join(
+            ", ".join(f"{key}={value}" for key, value in example.items())
+            for example in self.example_keys[:EXAMPLES_IN_MESSAGE]
+        )
         text = f"{self.mart}: {self.expectation} ({self.description})"
         if detail:
             text += f" – {detail}"
@@ -113,17 +118,35 @@ class SuiteOutcome:
     data_docs_index: str
 
     @property
+    def blocking_failures(self) -> list[FailedExpectation]:
+        return [failure for failure in self.failures if failure.blocking]
+
+    @property
+    def warnings(self) -> list[FailedExpectation]:
+        return [failure for failure in self.failures if not failure.blocking]
+
+    @property
     def success(self) -> bool:
-        return not self.failures
+        return not self.blocking_failures
 
     def failures_for(self, mart: str) -> list[FailedExpectation]:
-        return [failure for failure in self.failures if failure.mart == mart]
+        return [failure for failure in self.blocking_failures if failure.mart == mart]
+
+    def warnings_for(self, mart: str) -> list[FailedExpectation]:
+        return [failure for failure in self.warnings if failure.mart == mart]
 
     def message(self) -> str:
         if self.success:
-            return f"Kvalitetskontrollen {self.suite} ({self.title}) godkände alla förväntningar."
-        lines = [f"Kvalitetskontrollen {self.suite} ({self.title}) underkände {len(self.failures)} förväntningar:"]
-        lines += [f"  - {failure.sentence()}" for failure in self.failures]
+            lines = [f"Kvalitetskontrollen {self.suite} ({self.title}) godkände alla blockerande förväntningar."]
+        else:
+            lines = [
+                f"Kvalitetskontrollen {self.suite} ({self.title}) underkände "
+                f"{len(self.blocking_failures)} förväntningar:"
+            ]
+            lines += [f"  - {failure.sentence()}" for failure in self.blocking_failures]
+        if self.warnings:
+            lines.append(f"Varningar ({len(self.warnings)}), som inte stoppar publiceringen:")
+            lines += [f"  - {failure.sentence()}" for failure in self.warnings]
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -152,10 +175,19 @@ class SuiteOutcome:
 
 
 def expectation(
-    kind: type[gx.expectations.Expectation], check_id: str, description: str, **kwargs: Any
+    kind: type[gx.expectations.Expectation],
+    check_id: str,
+    description: str,
+    *,
+    blocking: bool = True,
+    **kwargs: Any,
 ) -> gx.expectations.Expectation:
-    """An expectation with a stable id (shown in failures) and a Swedish description (shown in Data Docs)."""
-    return kind(meta={"check_id": check_id}, description=description, **kwargs)
+    """An expectation with a stable id (shown in failures) and a Swedish description (shown in Data Docs).
+
+    A non-blocking expectation reports a gap people should know about (e.g. reference
+    data lagging behind a source) without stopping the publish step.
+    """
+    return kind(meta={"check_id": check_id, "blocking": blocking}, description=description, **kwargs)
 
 
 def read_frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> pd.DataFrame:
@@ -211,6 +243,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (int, float, str, bool)):
         return value
     return str(value)
+
+
+def _exception_message(exception_info: Any) -> str | None:
+    """GX reports an error either flat or per metric; either way, the first message."""
+    if not exception_info:
+        return None
+    if "raised_exception" in exception_info:
+        infos = [exception_info]
+    else:
+        infos = [info for info in exception_info.values() if isinstance(info, Mapping)]
+    for info in infos:
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "okänt fel")
+    return None
 
 
 def _example_keys(result: Mapping[str, Any], key_columns: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -282,8 +328,9 @@ def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Pa
                 configuration = result.expectation_config
                 meta = configuration.meta or {}
                 details = result.result or {}
-                if result.exception_info and result.exception_info.get("raised_exception"):
-                    details = {"observed_value": result.exception_info.get("exception_message")}
+                error = _exception_message(result.exception_info)
+                if error is not None:
+                    details = {"observed_value": error}
                 failures.append(
                     FailedExpectation(
                         mart=frame_check.mart,
@@ -294,6 +341,8 @@ def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Pa
                         unexpected_count=_plain(details.get("unexpected_count")),
                         example_keys=_example_keys(details, frame_check.key_columns),
                         observed=_observed(details),
+                        # An expectation that could not be evaluated (a missing column) always blocks.
+                        blocking=bool(meta.get("blocking", True)) or error is not None,
                     )
                 )
     return SuiteOutcome(

@@ -49,13 +49,15 @@ def write_overview(run_dir: Path, outcomes: Mapping[str, SuiteOutcome]) -> Path:
         link = f"{docs.parent.name}/{docs.name}"
         rows.append(
             f"<tr><td>{html.escape(outcome.title)} (<code>{html.escape(outcome.suite)}</code>)</td><td>{status}</td>"
-            f"<td>{sum(outcome.expectations_by_mart.values())}, varav {len(outcome.failures)} underkända</td>"
+            f"<td>{sum(outcome.expectations_by_mart.values())}, varav {len(outcome.blocking_failures)} underkända "
+            f"och {len(outcome.warnings)} varningar</td>"
             f"<td>{html.escape(outcome.validated_at)}</td>"
             f'<td><a href="{html.escape(link)}">Data Docs</a></td></tr>'
         )
-        if outcome.failures:
-            items = "".join(f"<li>{html.escape(failure.sentence())}</li>" for failure in outcome.failures)
-            failure_sections.append(f"<h2>{html.escape(outcome.title)}: underkända förväntningar</h2><ul>{items}</ul>")
+        for heading, listed in (("underkända förväntningar", outcome.blocking_failures), ("varningar", outcome.warnings)):
+            if listed:
+                items = "".join(f"<li>{html.escape(failure.sentence())}</li>" for failure in listed)
+                failure_sections.append(f"<h2>{html.escape(outcome.title)}: {heading}</h2><ul>{items}</ul>")
     page = PAGE.format(run=html.escape(run_dir.name), rows="\n".join(rows), failures="\n".join(failure_sections))
     target = run_dir / "index.html"
     partial = run_dir / f".index.html.{os.getpid()}.partial"

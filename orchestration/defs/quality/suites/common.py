@@ -18,6 +18,8 @@ HOURS_TOLERANCE = 0.01
 PCT_TOLERANCE = 0.001
 
 MIN_ROWS = "min_rows"
+# Longer vocabularies are named by their source instead of listed in messages.
+VALUES_LISTED = 12
 MAX_ROWS = "max_rows"
 
 
@@ -42,14 +44,18 @@ def not_null(columns: Iterable[str]) -> list[gx.expectations.Expectation]:
     ]
 
 
-def in_vocabulary(column: str, values: Iterable[object], what: str) -> gx.expectations.Expectation:
+def in_vocabulary(
+    column: str, values: Iterable[object], what: str, *, blocking: bool = True
+) -> gx.expectations.Expectation:
     allowed = sorted({value for value in values if value is not None}, key=str)
+    listed = ", ".join(map(str, allowed)) if len(allowed) <= VALUES_LISTED else f"{len(allowed)} kända värden"
     return expectation(
         EX.ExpectColumnValuesToBeInSet,
         f"{column}_in_vocabulary",
-        f"{what}: bara {', '.join(map(str, allowed))} (eller tomt).",
+        f"{what}: bara {listed} (eller tomt).",
         column=column,
         value_set=allowed,
+        blocking=blocking,
     )
 
 

@@ -105,8 +105,8 @@ def rka_indices_check(frame: pd.DataFrame) -> FrameCheck:
             expectation(
                 EX.ExpectColumnValuesToBeBetween,
                 "index_population_not_empty",
-                "Indexet räknas om mot en population med minst en kommun.",
-                column="n_index_population",
+                "Ett omräknat index bygger på en population med minst en kommun.",
+                column="recomputed_index_population",
                 min_value=1,
             ),
         ],
@@ -142,7 +142,17 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     )
     return [
         kolada_comparisons_check(comparisons, kpi_ids=kpi_ids, raw_rows=raw_rows, raw_keys=raw_keys),
-        rka_indices_check(read_frame(connection, "select * from marts.fct_rka_indices")),
+        rka_indices_check(
+            read_frame(
+                connection,
+                """
+                select
+                    *,
+                    case when recomputed_value is not null then n_index_population end as recomputed_index_population
+                from marts.fct_rka_indices
+                """,
+            )
+        ),
         FrameCheck(
             name="kolada_years_delivered",
             mart="fct_kolada_comparisons",
