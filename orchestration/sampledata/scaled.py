@@ -127,7 +127,7 @@ class _Municipality:
         # Employment pool over all years: monthly-paid and hourly-paid.
         months = 12 * len(years)
         self.months = months
-        total = int(size * (1 + 0.18 * len(years)))
+        total = int(size * (1 + 0.3 * len(years)))
         self.form = rng.choice(np.array(["Tillsvidare", "Visstid", "Timavlönad"]), total, p=[0.72, 0.08, 0.20])
         self.start = np.where(rng.random(total) < size / total, -1, rng.integers(0, months, total))
         length = rng.geometric(np.where(self.form == "Tillsvidare", 1 / 60, 1 / 7))
