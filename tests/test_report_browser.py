@@ -259,3 +259,51 @@ def test_dbt_docs_site_opens_offline(chromium: str, tmp_path: Path):
     assert not (tmp_path / "no-warehouse-yet" / "warehouse.duckdb").exists()
     if (DBT_PROJECT_DIR / "models" / "overview.md").exists():
         assert "Welcome to the auto-generated documentation" not in report.facts["text"]
+
+
+def _publish_from_warehouse(warehouse: Path, publish_dir: Path) -> Path:
+    """The sample's marts in the publish step's layout (versions/<v>/marts/*.parquet, current → it)."""
+    import duckdb
+
+    marts = publish_dir / "versions" / "sample" / "marts"
+    marts.mkdir(parents=True)
+    # dbt, run in this process by the sample_warehouse fixture, keeps the file open read-write,
+    # and DuckDB lets one process open a file only with one configuration.
+    with duckdb.connect(str(warehouse)) as connection:
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+        for (table,) in tables:
+            connection.execute(f"copy marts.{table} to '{marts / (table + '.parquet')}' (format parquet)")
+    (publish_dir / "current").symlink_to(Path("versions") / "sample")
+    return publish_dir
+
+
+@pytest.mark.browser
+@pytest.mark.pipeline
+def test_reports_on_the_shipped_sample_render_in_chromium(chromium: str, tmp_path: Path, request):
+    from orchestration.reports.build import main
+    from orchestration.settings import SAMPLE_LANDING_DIR
+
+    if not any(SAMPLE_LANDING_DIR.glob("*.csv")):
+        pytest.skip(f"Exemplet är inte levererat ännu: inga CSV-filer i {SAMPLE_LANDING_DIR}.")
+    warehouse = request.getfixturevalue("sample_warehouse")
+    publication = _publish_from_warehouse(warehouse, tmp_path / "published")
+    out = tmp_path / "reports"
+    assert main(["--publish-dir", str(publication), "--out", str(out)]) == 0
+    reports = sorted(out.glob("nyckeltal_*.html"))
+    assert [path.name.split("_")[1] for path in reports] == ["1440", "1489"]
+    for html in reports:
+        screenshot = SCREENSHOT_DIR / f"{html.stem}.png"
+        report = open_report(chromium, html, screenshot)
+        print(f"Skärmbild: {screenshot}")
+        facts = report.facts
+        assert report.console_errors == []
+        assert report.external_requests == []
+        assert facts["sections"] == ["Effektivitet", "Personal", "Ekonomi", "Kvalitet", "Mål", "Definitioner"]
+        assert facts["tablesWithoutCaption"] == 0
+        assert facts["tables"] >= 10
+        assert facts["charts"] >= 6
+        assert facts["chartsDrawn"] == facts["charts"]
+        assert facts["brokenLinks"] == []
+        assert facts["duplicateIds"] == 0

@@ -162,7 +162,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Ingen rapport: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

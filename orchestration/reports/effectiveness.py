@@ -32,8 +32,8 @@ LIGHT_TITLE = (
     "sämsta, gul = däremellan."
 )
 COMPARISON_NOTES = [
-    "Kommunens värde och Riket: Källa: Kolada. Genomsnitten för Göteborgsregionen, Liknande kommuner (RKA:s "
-    "grupp för kommunen och området) och alla kommuner är ovägda medelvärden: egna beräkningar på data från Kolada.",
+    "Kommunens värde och Riket: Källa: Kolada. Kolumnerna Göteborgsregionen, Liknande kommuner (RKA:s grupp för "
+    "kommunen och området) och Alla kommuner är ovägda medelvärden: egna beräkningar på data från Kolada.",
     "Trafikljus och rang: egna beräkningar på data från Kolada. Grön = bland den bästa fjärdedelen av kommunerna, "
     "gul = mellersta hälften, röd = sämsta fjärdedelen, med hänsyn till om högt eller lågt värde är bäst. "
     "Förändring = skillnad mot kommunens värde året före.",
@@ -226,8 +226,8 @@ def _comparison_table(
         )
     return Table(
         caption,
-        ["År", municipality, "Göteborgsregionen, genomsnitt", "Liknande kommuner, genomsnitt",
-         "Alla kommuner, genomsnitt", "Riket", "Trafikljus", "Förändring"],
+        ["År", municipality, "Göteborgs\u00adregionen", "Liknande kommuner", "Alla kommuner", "Riket", "Trafikljus",
+         "Förändring"],
         table_rows,
         COMPARISON_NOTES,
         "Källa: Kolada (kommunens värde och Riket); genomsnitt, trafikljus och förändring: egna beräkningar på data "

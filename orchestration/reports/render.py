@@ -30,7 +30,8 @@ th, td { padding: .28rem .5rem; border-bottom: 1px solid var(--rule); vertical-a
 thead th { background: var(--band); border-bottom: 2px solid var(--muted); text-align: right;
            font-weight: 600; }
 thead th:first-child { text-align: left; }
-tbody th { text-align: left; font-weight: 400; min-width: 12rem; }
+tbody th { text-align: left; font-weight: 400; min-width: 11rem; }
+thead th { hyphens: manual; }
 tbody th a { color: inherit; text-decoration: none; border-bottom: 1px dotted var(--muted); }
 tbody tr.heading th { font-weight: 700; background: #fafafa; padding-top: .55rem; }
 tbody th.indent-1 { padding-left: 1.4rem; }
