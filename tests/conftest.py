@@ -19,6 +19,7 @@ class SampleBuild:
 
 
 def _dbt(args: list[str], target_path: Path) -> list[str]:
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner().invoke(
@@ -34,6 +35,11 @@ def _dbt(args: list[str], target_path: Path) -> list[str]:
             str(target_path / "logs"),
         ]
     )
+    # dbt-duckdb keeps its DuckDB instance open for the life of the process; release the file so
+    # the tests can open it read-only afterwards.
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+        DuckDBConnectionManager._ENV = None
     if result.exception is not None:
         raise RuntimeError(f"dbt {args[0]} kunde inte köras: {result.exception}") from result.exception
     run_results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))

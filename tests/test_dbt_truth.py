@@ -47,6 +47,26 @@ def _case_id(row: dict[str, str]) -> str:
 
 PUBLISHED_ROWS = _published_rows()
 
+# Published figures that contradict other published figures under the definitions in
+# docs/raw-exports.md, so no data set can reproduce all of them. Strict: if one starts to match,
+# the entry must go.
+IRREPRODUCIBLE = {
+    ("1440", "2025", "fte_available_monthly_paid"): (
+        "Ale 2025: 888 heltidsanställda ger ensamma 888 avtalade årsarbetare; minus 6,1 % sjukfrånvaro "
+        "från dag 60 återstår minst 834 (mer med de 38 deltidsanställda), så publicerade 832 går inte att nå."
+    ),
+    ("1440", "2025", "fte_total"): "Ale 2025: följer av fte_available_monthly_paid (tillgängliga + timavlönade).",
+}
+
+
+def _params() -> list:
+    params = []
+    for row in PUBLISHED_ROWS:
+        reason = IRREPRODUCIBLE.get((row["kommunkod"], row["period"], row["metric"]))
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        params.append(pytest.param(row, id=_case_id(row), marks=marks))
+    return params
+
 
 @pytest.fixture(scope="module")
 def mart_values(sample_warehouse: Path) -> dict[tuple, list[float]]:
@@ -84,7 +104,7 @@ def test_dbt_build_passes(sample_build) -> None:
     assert not sample_build.failures, "\n".join(sample_build.failures)
 
 
-@pytest.mark.parametrize("row", PUBLISHED_ROWS, ids=[_case_id(row) for row in PUBLISHED_ROWS])
+@pytest.mark.parametrize("row", _params())
 def test_mart_reproduces_published_figure(row: dict[str, str], mart_values: dict[tuple, list[float]]) -> None:
     cell = _cell(row)
     found = mart_values.get(cell)
