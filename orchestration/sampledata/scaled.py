@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import lru_cache
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from orchestration.sampledata._common import last_day
+from orchestration.sampledata._common import fmt_hours, fmt_money, last_day
 from orchestration.settings import SAMPLE_LANDING_DIR
 
 KOLADA_DIR = SAMPLE_LANDING_DIR / "kolada"
+MAX_CENTIHOURS = 30000
+RATE_TEXT = np.array([f"{v},0" for v in range(101)], dtype=object)
 # Known large municipalities get realistic staff sizes; the rest are drawn.
 LARGE = {"0180": 15000, "1480": 13000, "1280": 8500, "0380": 5200, "0580": 4300, "1880": 4100, "1980": 3900,
          "0581": 3600, "1281": 2900, "0680": 3300}
@@ -76,17 +79,18 @@ def municipalities_from_kolada(kolada_dir: Path = KOLADA_DIR) -> list[tuple[str,
     return sorted((m["id"], m["title"]) for m in data["values"] if m["type"] == "K")
 
 
-def _decimal(centi: np.ndarray, thousands: str = "") -> pd.Series:
-    """Integer hundredths as decimal-comma text, zero fraction dropped."""
-    values = pd.Series(np.asarray(centi, dtype=np.int64))
-    sign = np.where(values < 0, "-", "")
-    magnitude = values.abs()
-    whole = (magnitude // 100).astype(str)
-    if thousands:
-        whole = whole.str.replace(r"(\d)(?=(\d{3})+$)", r"\1" + thousands, regex=True)
-    fraction = (magnitude % 100).astype(str).str.zfill(2)
-    text = sign + whole + np.where(magnitude % 100 == 0, "", "," + fraction)
-    return pd.Series(text)
+@lru_cache(maxsize=1)
+def _hours_table() -> np.ndarray:
+    """Decimal-comma text of every hour value a row can hold, for vectorised look-up."""
+    return np.array([fmt_hours(v) for v in range(MAX_CENTIHOURS + 1)], dtype=object)
+
+
+def _hours(centi: np.ndarray) -> np.ndarray:
+    return _hours_table()[np.clip(np.asarray(centi, dtype=np.int64), 0, MAX_CENTIHOURS)]
+
+
+def _money(ore: np.ndarray, thousands: str) -> list[str]:
+    return [fmt_money(int(v), thousands) for v in ore]
 
 
 def _luhn(nine: np.ndarray) -> np.ndarray:
@@ -113,7 +117,7 @@ class _Municipality:
         self.code = code
         self.name = name
         self.rng = rng
-        size = LARGE.get(code) or int(np.clip(rng.lognormal(6.9, 0.75), 300, 12000))
+        size = LARGE.get(code) or int(np.clip(rng.lognormal(7.0, 0.8), 300, 12000))
         self.size = size
         n_units = max(8, size // 28)
         area_index = rng.choice(len(AREAS), n_units, p=AREA_WEIGHTS)
@@ -178,14 +182,14 @@ class _Municipality:
             "enhet_id": self.unit_ids[self.unit[present]],
             "yrkesgrupp": self.occupation[present],
             "anstallningsform": form,
-            "sysselsattningsgrad": np.where(hourly, empty, pd.Series(rate).astype(str).to_numpy() + ",0"),
-            "ordinarie_tid_h": np.where(hourly, "0", _decimal(ordinary).to_numpy()),
-            "sjuk_h_dag1_14": np.where(hourly, "0", _decimal(day1).to_numpy()),
-            "sjuk_h_dag15_59": np.where(hourly, "0", _decimal(day15).to_numpy()),
-            "sjuk_h_dag60": np.where(hourly, "0", _decimal(day60).to_numpy()),
-            "overtid_h": np.where(hourly, "0", _decimal(overtime).to_numpy()),
-            "fyllnadstid_h": np.where(hourly, empty, _decimal(extra).to_numpy()),
-            "timavlonad_h": np.where(hourly, _decimal(hours).to_numpy(), empty),
+            "sysselsattningsgrad": np.where(hourly, empty, RATE_TEXT[rate]),
+            "ordinarie_tid_h": np.where(hourly, "0", _hours(ordinary)),
+            "sjuk_h_dag1_14": np.where(hourly, "0", _hours(day1)),
+            "sjuk_h_dag15_59": np.where(hourly, "0", _hours(day15)),
+            "sjuk_h_dag60": np.where(hourly, "0", _hours(day60)),
+            "overtid_h": np.where(hourly, "0", _hours(overtime)),
+            "fyllnadstid_h": np.where(hourly, empty, _hours(extra)),
+            "timavlonad_h": np.where(hourly, _hours(hours), empty),
         })
         return frame
 
@@ -213,12 +217,12 @@ class _Municipality:
         noise = self.rng.uniform(0.85, 1.15, base.size)
         outcome = (base * noise).astype(np.int64)
         budget = (base * self.rng.uniform(0.95, 1.03, base.size)).astype(np.int64) // 100 * 100
-        budget_text = np.where(self.rng.random(base.size) < 0.05, "", _decimal(budget, " ").to_numpy())
+        budget_text = np.where(self.rng.random(base.size) < 0.05, "", np.array(_money(budget, " "), dtype=object))
         activity = np.array([AREAS[a][3] for a in self.unit_area])
         return pd.DataFrame({
             "kommunkod": self.code, "period": periods[month_grid], "ansvar": self.unit_ids[unit_grid],
             "verksamhet": activity[unit_grid], "konto": ACCOUNTS[account_grid],
-            "utfall": _decimal(outcome, "\u00a0").to_numpy(), "budget": budget_text,
+            "utfall": _money(outcome, "\u00a0"), "budget": budget_text,
         })
 
     def organisation(self) -> pd.DataFrame:
