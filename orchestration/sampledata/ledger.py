@@ -12,15 +12,14 @@ figure at once.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from orchestration.sampledata._common import YEARS, fmt_money, largest_remainder
+from orchestration.sampledata._common import fmt_money, largest_remainder
 from orchestration.sampledata.organisation import ALE, ALINGSAS, UNITS, Unit
-from orchestration.sampledata.published import TOTAL_AREA, FigureBook
+from orchestration.sampledata.published import FigureBook
 
 CATEGORIES = ("revenue", "personnel_costs", "premises_rent", "purchased_services", "other_costs")
 COST_CATEGORIES = CATEGORIES[1:]
@@ -418,14 +417,3 @@ def format_row(municipality: str, row: LedgerRow, thousands: str) -> list[str]:
         fmt_money(row.outcome, thousands),
         "" if row.budget is None else fmt_money(row.budget, thousands),
     ]
-
-
-def check_totals(municipality: str, plan: YearPlan) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for (_, category), value in plan.outcome.items():
-        totals[category] += value
-    return dict(totals)
-
-
-__all__ = ["LEDGER_HEADER", "LedgerRow", "YearPlan", "format_row", "ledger_rows", "plan_year", "TOTAL_AREA",
-           "YEARS"]

@@ -26,11 +26,6 @@ class Figure:
     unit: str
     note: str
 
-    @property
-    def half_width(self) -> float:
-        """Half the rounding interval: the exact value lies within ± this."""
-        return 0.5 * 10.0**-self.decimals
-
 
 def load_figures(path: Path = PUBLISHED_FIGURES_CSV) -> list[Figure]:
     if not path.exists():
