@@ -1,5 +1,12 @@
 -- Ranks lie within the ranked count, every ranked value has a traffic light, and Riket is never ranked.
-select *
+select
+    kpi_id,
+    municipality_id,
+    year,  -- noqa: RF04
+    gender,
+    rank_among_municipalities,
+    n_ranked,
+    traffic_light
 from {{ ref('fct_kolada_comparisons') }}
 where
     rank_among_municipalities > n_ranked

@@ -1,5 +1,12 @@
 -- Scaled component scores and recomputed indices are on the 0–100 scale.
-select *
+select
+    index_kpi_id,
+    input_basis,
+    municipality_id,
+    year,  -- noqa: RF04
+    component_id,
+    component_score,
+    recomputed_value
 from {{ ref('fct_rka_index_components') }}
 where
     component_score < 0

@@ -41,7 +41,7 @@ similar_groups_ranked as (
         similar_groups_parsed.group_year,
         row_number() over (
             partition by municipalities.municipality_id, municipality_groups_extra.comparison_area
-            order by similar_groups_parsed.group_year desc, similar_groups_parsed.group_id
+            order by similar_groups_parsed.group_year desc, similar_groups_parsed.group_id asc
         ) as recency_rank
     from similar_groups_parsed
     inner join municipality_groups_extra

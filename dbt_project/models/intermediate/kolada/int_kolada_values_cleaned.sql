@@ -15,7 +15,7 @@ cleaned as (
         kolada_values.municipality_id,
         kolada_values.year,
         kolada_values.gender,
-        case when not kolada_values.is_deleted then kolada_values.value end as value,
+        case when not kolada_values.is_deleted then kolada_values.value end as value,  -- noqa: RF04
         kolada_values.is_deleted,
         kolada_values.municipality_id = '0000' as is_riket
     from kolada_values

@@ -1,17 +1,10 @@
-{#- RKA's indices recomputed from their component KPIs; the method is described in docs/rka-index.md.
-
-    The var `rka_whatif` ({municipality_id, year, kpi_id, value}) replaces one source value for one
-    municipality and index year before anything is scaled, and narrows the output to that
-    municipality and year. orchestration/whatif.py runs this model through `dbt show` with it,
-    so a what-if uses exactly this SQL. -#}
+{#- Method: docs/rka-index.md. The var `rka_whatif` ({municipality_id, year, kpi_id, value}) replaces one
+    source value before anything is scaled and narrows the output to that municipality and year;
+    orchestration/whatif.py runs this model through `dbt show` with it. -#}
 {%- set whatif = var('rka_whatif', none) -%}
 
-{#- Nearest-rank percentiles: P2.5 is the k-th smallest value with k = ceil(0.025 n), P97.5 with
-    k = ceil(0.975 n). Integer arithmetic keeps k exact (0.025 * 280 is not 7 in floating point). -#}
-{%- set low_rank = 'cast(ceil(__n__ * 25 / 1000) as integer)' -%}
-{%- set high_rank = 'cast(ceil(__n__ * 975 / 1000) as integer)' -%}
-{%- set scaled = 'case when __high__ > __low__ then least(greatest((__value__ - __low__) / (__high__ - __low__) * 100, 0), 100) end' -%}
-
+{#- Nearest-rank percentiles: P2.5 = k-th smallest with k = ceil(0.025 n), P97.5 with k = ceil(0.975 n),
+    in integer arithmetic (0.025 * 280 is not 7 in floating point). -#}
 with
 
 kolada_values as (
@@ -98,7 +91,7 @@ source_values_found as (
     select
         source_candidates.*,
         municipality_totals.municipality_id,
-        municipality_totals.value
+        municipality_totals.value as source_value
     from source_candidates
     inner join municipality_totals
         on
@@ -107,32 +100,33 @@ source_values_found as (
 ),
 
 {% if whatif %}
-whatif_values as (
-    select
-        source_candidates.*,
-        '{{ whatif.municipality_id }}' as municipality_id,
-        cast('{{ whatif.value }}' as double) as value
-    from source_candidates
-    where
-        source_candidates.source_kpi_id = '{{ whatif.kpi_id }}'
-        and source_candidates.index_year = {{ whatif.year | int }}
-        and source_candidates.fallback_offset = 0
-),
+    whatif_values as (
+        select
+            source_candidates.*,
+            '{{ whatif.municipality_id }}' as municipality_id,
+            cast('{{ whatif.value }}' as double) as source_value
+        from source_candidates
+        where
+            source_candidates.source_kpi_id = '{{ whatif.kpi_id }}'
+            and source_candidates.index_year = {{ whatif.year | int }}
+            and source_candidates.fallback_offset = 0
+    ),
 
-source_values as (
-    select * from source_values_found
-    where not (
-        municipality_id = '{{ whatif.municipality_id }}'
-        and index_year = {{ whatif.year | int }}
-        and source_kpi_id = '{{ whatif.kpi_id }}'
-    )
-    union all by name
-    select * from whatif_values
-),
+    source_values as (
+        select * from source_values_found
+        where
+            not (
+                municipality_id = '{{ whatif.municipality_id }}'
+                and index_year = {{ whatif.year | int }}
+                and source_kpi_id = '{{ whatif.kpi_id }}'
+            )
+        union all by name
+        select * from whatif_values
+    ),
 {% else %}
-source_values as (
-    select * from source_values_found
-),
+    source_values as (
+        select * from source_values_found
+    ),
 {% endif %}
 
 -- A component's own year beats the fallback year; within a year the lowest priority with a value
@@ -146,7 +140,7 @@ component_value_options as (
         lower_is_better,
         fallback_offset,
         source_priority,
-        avg(value) as component_value,
+        avg(source_value) as component_value,
         string_agg(distinct source_kpi_id, ',' order by source_kpi_id) as source_kpi_ids,
         min(used_year) as source_year,
         row_number() over (
@@ -193,15 +187,15 @@ component_bounds as (
         index_kpi_id,
         component_id,
         index_year,
-        max(case when value_position = {{ low_rank | replace('__n__', 'n_component_values') }} then component_value end)
+        max(case when value_position = ceil(n_component_values * 25 / 1000) then component_value end)
             as component_p_low,
-        max(case when value_position = {{ high_rank | replace('__n__', 'n_component_values') }} then component_value end)
+        max(case when value_position = ceil(n_component_values * 975 / 1000) then component_value end)
             as component_p_high
     from component_values_ordered
     group by index_kpi_id, component_id, index_year
 ),
 
-base_component_scores as (
+base_component_values_scaled as (
     select
         component_values_ordered.index_kpi_id,
         component_values_ordered.component_id,
@@ -215,11 +209,11 @@ base_component_scores as (
         component_values_ordered.n_component_values,
         component_bounds.component_p_low,
         component_bounds.component_p_high,
-        case
-            when component_values_ordered.lower_is_better
-                then 100 - {{ scaled | replace('__value__', 'component_values_ordered.component_value') | replace('__low__', 'component_bounds.component_p_low') | replace('__high__', 'component_bounds.component_p_high') }}
-            else {{ scaled | replace('__value__', 'component_values_ordered.component_value') | replace('__low__', 'component_bounds.component_p_low') | replace('__high__', 'component_bounds.component_p_high') }}
-        end as component_score
+        least(greatest(
+            (component_values_ordered.component_value - component_bounds.component_p_low)
+            / nullif(component_bounds.component_p_high - component_bounds.component_p_low, 0) * 100,
+            0
+        ), 100) as scaled_value
     from component_values_ordered
     inner join component_bounds
         on
@@ -228,67 +222,7 @@ base_component_scores as (
             and component_values_ordered.index_year = component_bounds.index_year
 ),
 
-published_indices as (
-    select
-        kpi_id as index_kpi_id,
-        municipality_id,
-        year as index_year,
-        value as published_value
-    from municipality_totals
-    where kpi_id in (select index_kpi_id from rka_index_components)
-),
-
-{#- The index-level steps run twice: level 1 from scaled component KPIs, level 2 (effektivitetsindex)
-    from the level-1 indices, once from our recomputed ones and once from RKA's published ones. -#}
-{%- for level in ['base', 'composite'] %}
-
-{%- if level == 'composite' %}
-composite_component_scores as (
-    select
-        composite_components.index_kpi_id,
-        composite_components.component_id,
-        base_indices.municipality_id,
-        base_indices.index_year,
-        'recomputed' as input_basis,
-        composite_components.lower_is_better,
-        base_indices.recomputed_value as component_value,
-        composite_components.source_kpi_id as source_kpi_ids,
-        base_indices.index_year as source_year,
-        false as is_fallback,
-        cast(null as bigint) as n_component_values,
-        cast(null as double) as component_p_low,
-        cast(null as double) as component_p_high,
-        base_indices.recomputed_value as component_score
-    from composite_components
-    inner join base_indices
-        on composite_components.source_kpi_id = base_indices.index_kpi_id
-    where base_indices.recomputed_value is not null
-    union all
-    select
-        composite_components.index_kpi_id,
-        composite_components.component_id,
-        published_indices.municipality_id,
-        published_indices.index_year,
-        'published_components' as input_basis,
-        composite_components.lower_is_better,
-        published_indices.published_value as component_value,
-        composite_components.source_kpi_id as source_kpi_ids,
-        published_indices.index_year as source_year,
-        false as is_fallback,
-        cast(null as bigint) as n_component_values,
-        cast(null as double) as component_p_low,
-        cast(null as double) as component_p_high,
-        published_indices.published_value as component_score
-    from composite_components
-    inner join published_indices
-        on composite_components.source_kpi_id = published_indices.index_kpi_id
-),
-{%- endif %}
-
-{%- set scores = 'base_component_scores_with_basis' if level == 'base' else 'composite_component_scores' %}
-
-{%- if level == 'base' %}
-base_component_scores_with_basis as (
+base_component_scores as (
     select
         index_kpi_id,
         component_id,
@@ -303,12 +237,25 @@ base_component_scores_with_basis as (
         n_component_values,
         component_p_low,
         component_p_high,
-        component_score
-    from base_component_scores
+        case when lower_is_better then 100 - scaled_value else scaled_value end as component_score
+    from base_component_values_scaled
 ),
-{%- endif %}
 
-{{ level }}_means as (
+published_indices as (
+    select
+        kpi_id as index_kpi_id,
+        municipality_id,
+        year as index_year,
+        value as published_value
+    from municipality_totals
+    where kpi_id in (select rka_index_components.index_kpi_id from rka_index_components)
+),
+
+-- RKA rescales over the municipalities it computed the index for. Where Kolada later filled in a
+-- component for a municipality RKA had no index for, that municipality would shift the
+-- percentiles, so in years with published values the population is the published one.
+
+base_means as (
     select
         scores.index_kpi_id,
         scores.municipality_id,
@@ -316,35 +263,32 @@ base_component_scores_with_basis as (
         scores.input_basis,
         count(scores.component_score) = max(component_counts.n_components) as is_complete,
         avg(scores.component_score) as mean_score
-    from {{ scores }} as scores
+    from base_component_scores as scores
     inner join component_counts
         on scores.index_kpi_id = component_counts.index_kpi_id
     group by scores.index_kpi_id, scores.municipality_id, scores.index_year, scores.input_basis
 ),
 
--- RKA rescales over the municipalities it computed the index for. Where Kolada later filled in a
--- component for a municipality RKA had no index for, that municipality would shift the
--- percentiles, so in years with published values the population is the published one.
-{{ level }}_population as (
+base_population as (
     select
-        {{ level }}_means.*,
+        base_means.*,
         published_indices.published_value,
-        {{ level }}_means.is_complete
+        base_means.is_complete
         and (
             published_indices.published_value is not null
             or not coalesce(bool_or(published_indices.published_value is not null) over (
-                partition by {{ level }}_means.index_kpi_id, {{ level }}_means.index_year, {{ level }}_means.input_basis
+                partition by base_means.index_kpi_id, base_means.index_year, base_means.input_basis
             ), false)
         ) as is_in_rka_population
-    from {{ level }}_means
+    from base_means
     left join published_indices
         on
-            {{ level }}_means.index_kpi_id = published_indices.index_kpi_id
-            and {{ level }}_means.municipality_id = published_indices.municipality_id
-            and {{ level }}_means.index_year = published_indices.index_year
+            base_means.index_kpi_id = published_indices.index_kpi_id
+            and base_means.municipality_id = published_indices.municipality_id
+            and base_means.index_year = published_indices.index_year
 ),
 
-{{ level }}_population_ordered as (
+base_population_ordered as (
     select
         *,
         row_number() over (
@@ -355,28 +299,28 @@ base_component_scores_with_basis as (
             partition by index_kpi_id, index_year, input_basis, is_complete order by mean_score
         ) as complete_position,
         count(*) over (partition by index_kpi_id, index_year, input_basis, is_complete) as n_complete
-    from {{ level }}_population
+    from base_population
 ),
 
-{{ level }}_bounds as (
+base_bounds as (
     select
         index_kpi_id,
         index_year,
         input_basis,
-        max(case when is_in_rka_population and rka_position = {{ low_rank | replace('__n__', 'n_rka') }} then mean_score end)
+        max(case when is_in_rka_population and rka_position = ceil(n_rka * 25 / 1000) then mean_score end)
             as index_p_low,
-        max(case when is_in_rka_population and rka_position = {{ high_rank | replace('__n__', 'n_rka') }} then mean_score end)
+        max(case when is_in_rka_population and rka_position = ceil(n_rka * 975 / 1000) then mean_score end)
             as index_p_high,
-        max(case when is_complete and complete_position = {{ low_rank | replace('__n__', 'n_complete') }} then mean_score end)
+        max(case when is_complete and complete_position = ceil(n_complete * 25 / 1000) then mean_score end)
             as all_complete_p_low,
-        max(case when is_complete and complete_position = {{ high_rank | replace('__n__', 'n_complete') }} then mean_score end)
+        max(case when is_complete and complete_position = ceil(n_complete * 975 / 1000) then mean_score end)
             as all_complete_p_high,
         count(case when is_in_rka_population then 1 end) as n_index_population
-    from {{ level }}_population_ordered
+    from base_population_ordered
     group by index_kpi_id, index_year, input_basis
 ),
 
-{{ level }}_indices as (
+base_indices as (
     select
         population.index_kpi_id,
         population.municipality_id,
@@ -384,27 +328,29 @@ base_component_scores_with_basis as (
         population.input_basis,
         population.is_complete,
         population.is_in_rka_population,
-        case when population.is_complete then population.mean_score end as mean_score,
         bounds.index_p_low,
         bounds.index_p_high,
         bounds.n_index_population,
-        case
-            when population.is_complete
-                then {{ scaled | replace('__value__', 'population.mean_score') | replace('__low__', 'bounds.index_p_low') | replace('__high__', 'bounds.index_p_high') }}
-        end as recomputed_value,
-        case
-            when population.is_complete
-                then {{ scaled | replace('__value__', 'population.mean_score') | replace('__low__', 'bounds.all_complete_p_low') | replace('__high__', 'bounds.all_complete_p_high') }}
-        end as recomputed_value_all_complete
-    from {{ level }}_population as population
-    inner join {{ level }}_bounds as bounds
+        case when population.is_complete then population.mean_score end as mean_score,
+        case when population.is_complete then least(greatest(
+            (population.mean_score - bounds.index_p_low) / nullif(bounds.index_p_high - bounds.index_p_low, 0) * 100,
+            0
+        ), 100) end as recomputed_value,
+        case when population.is_complete then least(greatest(
+            (population.mean_score - bounds.all_complete_p_low)
+            / nullif(bounds.all_complete_p_high - bounds.all_complete_p_low, 0) * 100,
+            0
+        ), 100) end as recomputed_value_all_complete
+    from base_population as population
+    inner join base_bounds as bounds
         on
             population.index_kpi_id = bounds.index_kpi_id
             and population.index_year = bounds.index_year
             and population.input_basis = bounds.input_basis
 ),
 
-{{ level }}_component_rows as (
+-- How much the index would rise if this component alone reached the best score (100).
+base_component_rows as (
     select
         scores.*,
         component_counts.n_components,
@@ -416,19 +362,169 @@ base_component_scores_with_basis as (
         indices.n_index_population,
         indices.recomputed_value,
         indices.recomputed_value_all_complete,
-        -- How much the index would rise if this component alone reached the best score (100).
-        {{ scaled | replace('__value__', 'indices.mean_score + (100 - scores.component_score) / component_counts.n_components') | replace('__low__', 'indices.index_p_low') | replace('__high__', 'indices.index_p_high') }} - indices.recomputed_value as index_gain_if_best
-    from {{ scores }} as scores
+        least(greatest(
+            (indices.mean_score + (100 - scores.component_score) / component_counts.n_components - indices.index_p_low)
+            / nullif(indices.index_p_high - indices.index_p_low, 0) * 100,
+            0
+        ), 100) - indices.recomputed_value as index_gain_if_best
+    from base_component_scores as scores
     inner join component_counts
         on scores.index_kpi_id = component_counts.index_kpi_id
-    inner join {{ level }}_indices as indices
+    inner join base_indices as indices
         on
             scores.index_kpi_id = indices.index_kpi_id
             and scores.municipality_id = indices.municipality_id
             and scores.index_year = indices.index_year
             and scores.input_basis = indices.input_basis
 ),
-{%- endfor %}
+
+-- Effektivitetsindex takes the level-1 indices as components: as recomputed here, and as published
+-- by RKA (which tests this last step on its own).
+level_one_values as (
+    select
+        index_kpi_id,
+        municipality_id,
+        index_year,
+        'recomputed' as input_basis,
+        recomputed_value as index_value
+    from base_indices
+    where recomputed_value is not null
+    union all
+    select
+        index_kpi_id,
+        municipality_id,
+        index_year,
+        'published_components' as input_basis,
+        published_value as index_value
+    from published_indices
+),
+
+composite_component_scores as (
+    select
+        composite_components.index_kpi_id,
+        composite_components.component_id,
+        level_one_values.municipality_id,
+        level_one_values.index_year,
+        level_one_values.input_basis,
+        composite_components.lower_is_better,
+        level_one_values.index_value as component_value,
+        composite_components.source_kpi_id as source_kpi_ids,
+        level_one_values.index_year as source_year,
+        false as is_fallback,
+        level_one_values.index_value as component_score
+    from composite_components
+    inner join level_one_values
+        on composite_components.source_kpi_id = level_one_values.index_kpi_id
+),
+
+composite_means as (
+    select
+        scores.index_kpi_id,
+        scores.municipality_id,
+        scores.index_year,
+        scores.input_basis,
+        count(scores.component_score) = max(component_counts.n_components) as is_complete,
+        avg(scores.component_score) as mean_score
+    from composite_component_scores as scores
+    inner join component_counts
+        on scores.index_kpi_id = component_counts.index_kpi_id
+    group by scores.index_kpi_id, scores.municipality_id, scores.index_year, scores.input_basis
+),
+
+composite_population as (
+    select
+        composite_means.*,
+        published_indices.published_value,
+        composite_means.is_complete
+        and (
+            published_indices.published_value is not null
+            or not coalesce(bool_or(published_indices.published_value is not null) over (
+                partition by composite_means.index_kpi_id, composite_means.index_year, composite_means.input_basis
+            ), false)
+        ) as is_in_rka_population
+    from composite_means
+    left join published_indices
+        on
+            composite_means.index_kpi_id = published_indices.index_kpi_id
+            and composite_means.municipality_id = published_indices.municipality_id
+            and composite_means.index_year = published_indices.index_year
+),
+
+composite_population_ordered as (
+    select
+        *,
+        row_number() over (
+            partition by index_kpi_id, index_year, input_basis, is_in_rka_population order by mean_score
+        ) as rka_position,
+        count(*) over (partition by index_kpi_id, index_year, input_basis, is_in_rka_population) as n_rka
+    from composite_population
+),
+
+composite_bounds as (
+    select
+        index_kpi_id,
+        index_year,
+        input_basis,
+        max(case when is_in_rka_population and rka_position = ceil(n_rka * 25 / 1000) then mean_score end)
+            as index_p_low,
+        max(case when is_in_rka_population and rka_position = ceil(n_rka * 975 / 1000) then mean_score end)
+            as index_p_high,
+        count(case when is_in_rka_population then 1 end) as n_index_population
+    from composite_population_ordered
+    group by index_kpi_id, index_year, input_basis
+),
+
+composite_indices as (
+    select
+        population.index_kpi_id,
+        population.municipality_id,
+        population.index_year,
+        population.input_basis,
+        population.is_complete,
+        population.is_in_rka_population,
+        bounds.index_p_low,
+        bounds.index_p_high,
+        bounds.n_index_population,
+        case when population.is_complete then population.mean_score end as mean_score,
+        case when population.is_complete then least(greatest(
+            (population.mean_score - bounds.index_p_low) / nullif(bounds.index_p_high - bounds.index_p_low, 0) * 100,
+            0
+        ), 100) end as recomputed_value
+    from composite_population as population
+    inner join composite_bounds as bounds
+        on
+            population.index_kpi_id = bounds.index_kpi_id
+            and population.index_year = bounds.index_year
+            and population.input_basis = bounds.input_basis
+),
+
+-- How much the index would rise if this component alone reached the best score (100).
+composite_component_rows as (
+    select
+        scores.*,
+        component_counts.n_components,
+        indices.is_complete,
+        indices.is_in_rka_population,
+        indices.mean_score,
+        indices.index_p_low,
+        indices.index_p_high,
+        indices.n_index_population,
+        indices.recomputed_value,
+        least(greatest(
+            (indices.mean_score + (100 - scores.component_score) / component_counts.n_components - indices.index_p_low)
+            / nullif(indices.index_p_high - indices.index_p_low, 0) * 100,
+            0
+        ), 100) - indices.recomputed_value as index_gain_if_best
+    from composite_component_scores as scores
+    inner join component_counts
+        on scores.index_kpi_id = component_counts.index_kpi_id
+    inner join composite_indices as indices
+        on
+            scores.index_kpi_id = indices.index_kpi_id
+            and scores.municipality_id = indices.municipality_id
+            and scores.index_year = indices.index_year
+            and scores.input_basis = indices.input_basis
+),
 
 all_component_rows as (
     select
@@ -444,34 +540,11 @@ all_component_rows as (
 
 final as (
     select
-        index_kpi_id,
-        index_level,
-        input_basis,
-        municipality_id,
-        index_year as year,
-        component_id,
-        source_kpi_ids,
-        source_year,
-        is_fallback,
-        lower_is_better,
-        component_value,
-        n_component_values,
-        component_p_low,
-        component_p_high,
-        component_score,
-        n_components,
-        is_complete,
-        is_in_rka_population,
-        mean_score,
-        index_p_low,
-        index_p_high,
-        n_index_population,
-        recomputed_value,
-        recomputed_value_all_complete,
-        index_gain_if_best
+        * exclude (index_year),
+        index_year as year  -- noqa: RF04
     from all_component_rows
     {%- if whatif %}
-    where municipality_id = '{{ whatif.municipality_id }}' and index_year = {{ whatif.year | int }}
+        where municipality_id = '{{ whatif.municipality_id }}' and index_year = {{ whatif.year | int }}
     {%- endif %}
 )
 

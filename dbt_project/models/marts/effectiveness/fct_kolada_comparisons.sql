@@ -81,10 +81,10 @@ comparisons as (
     select
         cast(kolada_values.kpi_id as varchar) as kpi_id,
         cast(kolada_values.municipality_id as varchar) as municipality_id,
-        cast(kolada_values.year as integer) as year,
+        cast(kolada_values.year as integer) as year,  -- noqa: RF04
         cast(kolada_values.gender as varchar) as gender,
         kolada_values.is_riket,
-        cast(kolada_values.value as double) as value,
+        cast(kolada_values.value as double) as value,  -- noqa: RF04
         cast(previous_year.value as double) as previous_year_value,
         cast(kolada_values.value - previous_year.value as double) as change_from_previous_year,
         cast(goteborgsregionen_means.mean_value as double) as goteborgsregionen_mean,
@@ -102,7 +102,8 @@ comparisons as (
         cast(
             case
                 when municipality_ranks.n_ranked = 1 then 100.0
-                else 100.0 * (municipality_ranks.n_ranked - municipality_ranks.rank_among_municipalities)
+                else
+                    100.0 * (municipality_ranks.n_ranked - municipality_ranks.rank_among_municipalities)
                     / (municipality_ranks.n_ranked - 1)
             end as double
         ) as percentile,

@@ -9,7 +9,7 @@ components as (
         cast(index_kpi_id as varchar) as index_kpi_id,
         cast(input_basis as varchar) as input_basis,
         cast(municipality_id as varchar) as municipality_id,
-        cast(year as integer) as year,
+        cast(year as integer) as year,  -- noqa: RF04
         cast(component_id as varchar) as component_id,
         cast(index_level as integer) as index_level,
         cast(source_kpi_ids as varchar) as source_kpi_ids,

@@ -55,7 +55,7 @@ component_gains_ranked as (
         index_gain_if_best,
         row_number() over (
             partition by index_kpi_id, municipality_id, year
-            order by index_gain_if_best desc, component_id
+            order by index_gain_if_best desc, component_id asc
         ) as gain_rank
     from rka_indices
     where input_basis = 'recomputed' and is_complete
@@ -101,7 +101,7 @@ indices as (
         cast(index_titles.index_title as varchar) as index_title,
         cast(index_titles.index_level as integer) as index_level,
         cast(index_keys.municipality_id as varchar) as municipality_id,
-        cast(index_keys.year as integer) as year,
+        cast(index_keys.year as integer) as year,  -- noqa: RF04
         cast(recomputed_indices.recomputed_value as double) as recomputed_value,
         cast(published_indices.published_value as double) as published_value,
         cast(recomputed_indices.recomputed_value - published_indices.published_value as double) as difference,

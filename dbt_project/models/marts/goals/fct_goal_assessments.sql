@@ -11,7 +11,7 @@ goal_seed as (
 published_assessments as (
     select distinct
         goal_id,
-        2024 as year,
+        2024 as year,  -- noqa: RF04
         published_assessment_2024 as published_assessment
     from goal_seed
     where published_assessment_2024 is not null
@@ -36,7 +36,7 @@ assessments as (
         cast(goal_counts.municipality_id as varchar) as municipality_id,
         cast(goal_counts.goal_id as varchar) as goal_id,
         cast(goal_counts.goal as varchar) as goal,
-        cast(goal_counts.year as integer) as year,
+        cast(goal_counts.year as integer) as year,  -- noqa: RF04
         cast(goal_counts.n_indicators as integer) as n_indicators,
         cast(goal_counts.n_assessed as integer) as n_assessed,
         cast(goal_counts.n_met as integer) as n_met,

@@ -12,22 +12,22 @@ kolada_values as (
 indicator_years as (
     select
         indicator_id,
-        2022 as year,
-        cast(null as double) as target,
+        2022 as year,  -- noqa: RF04
+        cast(null as double) as target,  -- noqa: RF04
         outcome_2022 as reported_outcome
     from goal_indicators
     union all
     select
         indicator_id,
-        2023 as year,
-        cast(null as double) as target,
+        2023 as year,  -- noqa: RF04
+        cast(null as double) as target,  -- noqa: RF04
         outcome_2023 as reported_outcome
     from goal_indicators
     union all
     select
         indicator_id,
-        2024 as year,
-        target_2024 as target,
+        2024 as year,  -- noqa: RF04
+        target_2024 as target,  -- noqa: RF04
         outcome_2024 as reported_outcome
     from goal_indicators
 ),
@@ -70,8 +70,8 @@ assessed as (
         cast(indicator as varchar) as indicator,
         cast(kolada_kpi_id as varchar) as kolada_kpi_id,
         cast(direction as varchar) as direction,
-        cast(year as integer) as year,
-        cast(target as double) as target,
+        cast(year as integer) as year,  -- noqa: RF04
+        cast(target as double) as target,  -- noqa: RF04
         cast(reported_outcome as double) as reported_outcome,
         cast(kolada_value as double) as kolada_value,
         cast(outcome as double) as outcome,

@@ -13,9 +13,9 @@ renamed as (
     select
         source_rows.kpi as kpi_id,
         source_rows.municipality as municipality_id,
-        cast(source_rows.period as integer) as year,
+        cast(source_rows.period as integer) as year,  -- noqa: RF04
         source_rows.gender,
-        cast(source_rows.value as double) as value,
+        cast(source_rows.value as double) as value,  -- noqa: RF04
         source_rows.count as member_count,
         source_rows.status,
         coalesce(source_rows.isdeleted, false) as is_deleted,
