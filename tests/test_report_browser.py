@@ -194,7 +194,7 @@ def open_report(executable: str, html: Path, screenshot: Path, facts_expression:
 def chromium() -> str:
     executable = find_chromium()
     if executable is None:
-        pytest.skip("Chromium finns inte på den här datorn (CI installerar paketet chromium); webbläsartestet hoppas över.")
+        pytest.skip("Chromium finns inte på den här datorn (CI installerar paketet chromium); testet hoppas över.")
     try:
         import websockets.sync.client  # noqa: F401
     except ImportError:

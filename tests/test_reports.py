@@ -406,8 +406,11 @@ def test_personnel_figures_are_formatted_the_swedish_way_with_their_definition(r
     assert cells == ["1\u00a0239", "1\u00a0278", "1\u00a0318", "+40"]
     assert '<a href="#def-employees-permanent">Tillsvidareanställda</a>' in row.group(2)
     assert 'id="def-employees-permanent"' in report_html
-    sick_total = re.search(r'data-metric="sick_leave_pct">\s*<th scope="row"><a[^>]*>Total sjukfrånvaro</a></th>(.*?)</tr>',
-                           personal, re.DOTALL)  # fmt: skip
+    sick_total = re.search(
+        r'data-metric="sick_leave_pct">\s*<th scope="row"><a[^>]*>Total sjukfrånvaro</a></th>(.*?)</tr>',
+        personal,
+        re.DOTALL,
+    )
     assert re.findall(r">([^<]+)</td>", sick_total.group(1)) == ["8,6", "8,4", "8,2", "-0,2"]
 
 

@@ -226,7 +226,9 @@ def monthly_result_chart(
         top.set_ylabel(unit)
         top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 
-        deviation = [None if out is None or bud is None else out - bud for out, bud in zip(outcome, budget, strict=True)]
+        deviation = [
+            None if out is None or bud is None else out - bud for out, bud in zip(outcome, budget, strict=True)
+        ]
         bottom.bar(
             positions,
             [0.0 if value is None else value for value in deviation],

@@ -230,7 +230,8 @@ def _forecast_block(metrics: Metrics, year: int) -> Block | None:
         ]
         if complete:
             row_cells.append(cell(tkr(_minus(final, forecast)), signed=True))
-        rows.append(Row(f"Efter {MONTH_NAMES[month - 1]}", row_cells, metrics.definition("net_cost_forecast"), indent=0))
+        definition = metrics.definition("net_cost_forecast")
+        rows.append(Row(f"Efter {MONTH_NAMES[month - 1]}", row_cells, definition, indent=0))
     columns = ["Prognos helår", f"Budget {year}", "Prognostiserad avvikelse"]
     if complete:
         columns.append("Utfall minus prognos")

@@ -81,7 +81,9 @@ class Metrics:
         """(metric_id, slice, year) → value for one level, summed over nothing (level kommun is one row)."""
         frame = self.frame(metric_ids, years, level=level)
         return {
-            (row.metric_id, row.slice, int(row.year)): MetricValue(clean_number(row.value), clean_count(row.n_individuals))
+            (row.metric_id, row.slice, int(row.year)): MetricValue(
+                clean_number(row.value), clean_count(row.n_individuals)
+            )
             for row in frame.itertuples()
         }
 

@@ -119,7 +119,10 @@ def _sick_leave_chart(metrics: Metrics, values, years: Sequence[int]) -> Chart |
     series = [
         charts.Series(
             str(one_year),
-            [cells[(spec.slice, one_year)].value if status[(spec.slice, one_year)] is Status.SHOWN else None for spec in rows],
+            [
+                cells[(spec.slice, one_year)].value if status[(spec.slice, one_year)] is Status.SHOWN else None
+                for spec in rows
+            ],
             emphasis=one_year == years[-1],
         )
         for one_year in years
@@ -157,7 +160,8 @@ def _sick_leave_by_department(metrics: Metrics, years: Sequence[int]) -> Table |
     )
     cells: dict[tuple[str, str, object], Cell] = {}
     for row in frame.itertuples():
-        cells[(row.area or "", row.department or "", int(row.year))] = Cell(clean_number(row.value), clean_count(row.n_individuals))
+        key = (row.area or "", row.department or "", int(row.year))
+        cells[key] = Cell(clean_number(row.value), clean_count(row.n_individuals))
     differences = []
     for area, department in departments:
         for one_year in years:

@@ -110,7 +110,10 @@ def _category_chart(metrics: Metrics, values, years) -> Chart | None:
     series = [
         charts.Series(
             str(one_year),
-            [values[key].value if (key := (metric, "total", one_year)) in values else None for _, metric in CATEGORY_CHART],
+            [
+                values[key].value if (key := (metric, "total", one_year)) in values else None
+                for _, metric in CATEGORY_CHART
+            ],
             emphasis=one_year == years[-1],
         )
         for one_year in years
