@@ -7,13 +7,27 @@ checks and the publish step run through Dagster.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.defs.ingest.landing import load_landing_folder
+from orchestration.defs.publish.assets import DIMENSION_TABLES, FACT_TABLES, PUBLISHED_MARTS_KEY, published_marts
+from orchestration.defs.publish.versions import current_version, versions_dir
+from orchestration.defs.quality.checks import build_suite_checks
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, SuiteOutcome, validate_frames
-from orchestration.defs.quality.suites import economy, personnel, quality
+from orchestration.defs.quality.keys import mart_asset_key
+from orchestration.defs.quality.suites import SUITES, economy, goals, metrics, personnel, quality
+from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.warehouse import warehouse_connection, warehouse_lock
 
 AREAS = ["Äldreomsorg", "Funktionsstöd", "Kommunal primärvård"]
 REPORT_LINES = ["revenue", "personnel_costs", "purchased_services", "premises_rent", "other_costs", "financial_items"]
@@ -289,3 +303,252 @@ def test_free_text_columns_in_a_mart_fail(tmp_path: Path) -> None:
     )
     outcome = run(quality.no_free_text_check(columns), tmp_path)
     assert failed_ids(outcome) == {"no_free_text_in_marts"}
+
+
+# --- end to end: the sample warehouse, a fault, the checks and the publish step in Dagster ----
+
+
+def stand_in_marts() -> dg.AssetsDefinition:
+    """The dbt mart assets, as already built: the warehouse copy holds their tables."""
+    keys = [mart_asset_key(table) for table in (*FACT_TABLES, *DIMENSION_TABLES)]
+
+    @dg.multi_asset(specs=[dg.AssetSpec(key) for key in keys], name="stand_in_dbt_marts")
+    def marts() -> Iterator[dg.MaterializeResult]:
+        for key in keys:
+            yield dg.MaterializeResult(asset_key=key)
+
+    return marts
+
+
+def run_gate(suites: list[MartSuite] = SUITES) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [stand_in_marts(), *build_suite_checks(suites), published_marts],
+        raise_on_error=False,
+    )
+
+
+def step_failure_message(result: dg.ExecuteInProcessResult, step_key: str) -> str:
+    failures = [event for event in result.all_events if event.is_step_failure and event.step_key == step_key]
+    assert failures, f"step {step_key} did not fail"
+    return failures[0].step_failure_data.error.message
+
+
+def published(result: dg.ExecuteInProcessResult) -> bool:
+    return any(
+        event.asset_key == PUBLISHED_MARTS_KEY for event in result.get_asset_materialization_events()
+    )
+
+
+@dataclass(frozen=True)
+class Gate:
+    settings: Settings
+    version: str
+
+
+@pytest.fixture(scope="module")
+def published_sample(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample warehouse that passed every suite and was published once through Dagster."""
+    workdir = tmp_path_factory.mktemp("published_sample")
+    shutil.copy2(sample_warehouse, workdir / "warehouse.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        point_settings_at(patch, workdir)
+        result = run_gate()
+    assert result.success, [
+        step_failure_message(result, event.step_key) for event in result.all_events if event.is_step_failure
+    ]
+    assert published(result)
+    evaluations = result.get_asset_check_evaluations()
+    assert {evaluation.check_name for evaluation in evaluations} == {suite.check_name for suite in SUITES}
+    assert all(evaluation.passed for evaluation in evaluations)
+    return workdir
+
+
+def point_settings_at(patch: pytest.MonkeyPatch, workdir: Path) -> Settings:
+    patch.delenv("LANDING_DIR", raising=False)
+    patch.setenv("DUCKDB_PATH", str(workdir / "warehouse.duckdb"))
+    patch.setenv("PUBLISH_DIR", str(workdir / "published"))
+    return load_settings()
+
+
+@pytest.fixture
+def gate(published_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Gate:
+    """This test's own copy of the published sample: warehouse, published versions and all."""
+    workdir = tmp_path / "run"
+    shutil.copytree(published_sample, workdir, symlinks=True)
+    settings = point_settings_at(monkeypatch, workdir)
+    version = current_version(settings.publish_dir)
+    assert version is not None
+    return Gate(settings=settings, version=version)
+
+
+def assert_last_good_version_intact(gate: Gate) -> None:
+    publish_dir = gate.settings.publish_dir
+    assert current_version(publish_dir) == gate.version
+    assert [path.name for path in versions_dir(publish_dir).iterdir()] == [gate.version]
+    manifest = json.loads((publish_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(publish_dir / "current" / "warehouse.duckdb"), read_only=True) as reader:
+        assert reader.execute("select version from _publication").fetchone()[0] == gate.version
+        for table, info in manifest["tables"].items():
+            assert reader.execute(f'select count(*) from "{table}"').fetchone()[0] == info["rows"]
+
+
+def assert_blocked(result: dg.ExecuteInProcessResult, suite: MartSuite, mart: str, expectation_id: str) -> str:
+    assert not result.success
+    assert not published(result)
+    failed = [evaluation for evaluation in result.get_asset_check_evaluations() if not evaluation.passed]
+    assert [(evaluation.asset_key, evaluation.check_name) for evaluation in failed] == [
+        (mart_asset_key(mart), suite.check_name)
+    ]
+    failures = failed[0].metadata["failures"].value
+    assert expectation_id in {failure["expectation"] for failure in failures}
+    assert failed[0].metadata["failed_expectations"].value == len(failures)
+    assert Path(failed[0].metadata["data_docs"].value).is_file()
+    message = step_failure_message(result, suite.check_name)
+    assert f"{mart}: {expectation_id}" in message
+    assert "Inget publicerades" in message
+    return message
+
+
+def rebuild_marts_from(settings: Settings, model: str, target_path: Path) -> None:
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    os.environ["DUCKDB_PATH"] = str(settings.duckdb_path)
+    with warehouse_lock(settings):
+        result = dbtRunner().invoke(
+            ["run", "--select", f"{model}+", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+             str(DBT_PROJECT_DIR), "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
+        )
+        # dbt-duckdb keeps its DuckDB instance open for the life of the process.
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+    assert result.success, result.exception
+
+
+LEDGER_HEADER = "kommunkod;period;ansvar;verksamhet;konto;utfall;budget"
+
+
+def test_a_delivery_with_duplicated_ledger_rows_is_stopped_by_the_economy_suite(
+    gate: Gate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with warehouse_connection(gate.settings, read_only=True) as connection:
+        kommunkod, period, ansvar, verksamhet, konto = connection.execute(
+            "select kommunkod, period, ansvar, verksamhet, konto from raw.ekonomi_huvudbok "
+            "where konto like '5%' order by period desc, ansvar, konto limit 1"
+        ).fetchone()
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    row = f"{kommunkod};{period};{ansvar};{verksamhet};{konto};1 234 567,00;"
+    # A corrected export in which the source system wrote one line twice.
+    (landing / f"ekonomi_huvudbok_{kommunkod}_{period}_rattelse.csv").write_text(
+        f"{LEDGER_HEADER}\n{row}\n{row}\n", encoding="cp1252"
+    )
+    monkeypatch.setenv("LANDING_DIR", str(landing))
+    monkeypatch.setenv("PSEUDONYM_KEY", "test-key-for-quality-gate-tests")
+    summary = load_landing_folder(load_settings(), kinds=["ekonomi_huvudbok"])
+    assert not summary.errors
+    rebuild_marts_from(gate.settings, "stg_economy__ledger_entries", tmp_path / "dbt_target")
+
+    result = run_gate([economy.SUITE])
+
+    message = assert_blocked(result, economy.SUITE, "fct_ledger_months", "ledger_entry_key_unique")
+    assert f"municipality_id={kommunkod}, period={period}, unit_id={ansvar}" in message
+    assert_last_good_version_intact(gate)
+
+
+def test_sick_leave_above_ordinary_hours_is_stopped_by_the_personnel_suite(gate: Gate) -> None:
+    with warehouse_connection(gate.settings) as connection:
+        municipality_id, period, employment_id = connection.execute(
+            """
+            update marts.fct_employment_months
+            set sick_hours_day1_14 = ordinary_hours + 12, sick_hours_day15_59 = 0, sick_hours_day60_plus = 0,
+                sick_hours_total = ordinary_hours + 12
+            where employment_month_key = (
+                select min(employment_month_key) from marts.fct_employment_months
+                where is_monthly_paid and ordinary_hours > 0
+            )
+            returning municipality_id, period, employment_id
+            """
+        ).fetchone()
+
+    result = run_gate([personnel.SUITE])
+
+    message = assert_blocked(result, personnel.SUITE, "fct_employment_months", "sick_hours_within_ordinary_hours")
+    assert f"municipality_id={municipality_id}, period={period}, employment_id={employment_id}" in message
+    assert "person_hash" not in message
+    assert_last_good_version_intact(gate)
+
+
+def test_a_unit_missing_from_the_register_is_stopped_by_the_economy_suite(gate: Gate) -> None:
+    with warehouse_connection(gate.settings) as connection:
+        connection.execute(
+            """
+            update marts.fct_ledger_months
+            set unit_id = '9999', unit_key = null, unit_name = null, department = null, area = null
+            where period = (select max(period) from marts.fct_ledger_months)
+                and unit_id = (select min(unit_id) from marts.fct_ledger_months)
+            """
+        )
+
+    result = run_gate([economy.SUITE])
+
+    message = assert_blocked(result, economy.SUITE, "fct_ledger_months", "unit_in_register")
+    assert "unit_id=9999" in message
+    assert_last_good_version_intact(gate)
+
+
+def test_a_kolada_share_of_140_percent_stops_publish_even_when_only_publish_runs(gate: Gate) -> None:
+    with warehouse_connection(gate.settings) as connection:
+        kpi_id = connection.execute(
+            "select min(kpi_id) from marts.dim_kpi where contains(lower(kpi_title), 'andel (%)')"
+        ).fetchone()[0]
+        connection.execute(
+            """
+            update marts.fct_kolada_comparisons set value = 140
+            where kpi_id = ? and municipality_id = '1489' and gender = 'T'
+                and year = (select max(year) from marts.fct_kolada_comparisons where kpi_id = ?)
+            """,
+            [kpi_id, kpi_id],
+        )
+
+    # No checks in this run: the publish step runs the suites itself before publishing anything.
+    result = dg.materialize([stand_in_marts(), published_marts], raise_on_error=False)
+
+    assert not result.success and not published(result)
+    message = step_failure_message(result, "published_marts")
+    assert "fct_kolada_comparisons: share_value_within_0_100" in message
+    assert f"kpi_id={kpi_id}, municipality_id=1489" in message
+    assert_last_good_version_intact(gate)
+
+
+def test_check_results_carry_counts_and_data_docs_and_a_clean_run_publishes_again(gate: Gate) -> None:
+    result = run_gate([goals.SUITE, metrics.SUITE])
+
+    assert result.success and published(result)
+    new_version = current_version(gate.settings.publish_dir)
+    assert new_version != gate.version
+    assert (versions_dir(gate.settings.publish_dir) / gate.version).is_dir()
+    for evaluation in result.get_asset_check_evaluations():
+        assert evaluation.passed
+        assert evaluation.metadata["expectations"].value > 0
+        assert evaluation.metadata["failed_expectations"].value == 0
+    current = gate.settings.publish_dir / "current"
+    summary = json.loads((current / "validation_summary.json").read_text(encoding="utf-8"))
+    assert summary["version"] == new_version
+    assert set(summary["suites"]) == {suite.name for suite in SUITES}
+    overview = (current / "quality" / "index.html").read_text(encoding="utf-8")
+    assert all(f"{suite.name}/index.html" in overview for suite in SUITES)
+    assert (current / "quality" / "economy" / "index.html").is_file()
+
+
+def test_checks_guard_the_mart_assets_dbt_builds() -> None:
+    from dagster_dbt import get_asset_key_for_model
+
+    from orchestration.defs.transform.assets import dbt_models
+
+    for suite in SUITES:
+        for mart in suite.marts:
+            assert get_asset_key_for_model([dbt_models], mart) == mart_asset_key(mart)
+    for table in DIMENSION_TABLES:
+        assert get_asset_key_for_model([dbt_models], table) == mart_asset_key(table)

@@ -35,15 +35,15 @@ PUBLISHED_MARTS_KEY = dg.AssetKey(["published_marts"])
 )
 def published_marts(context: AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
-    run_dir = validation_run_dir(settings, context.run_id)
+    run_dir = validation_run_dir(settings, context.run.run_id)
     outcomes = read_outcomes(run_dir) if run_dir.is_dir() else {}
     # A run that selects only this asset still publishes nothing unchecked.
     for suite in SUITES:
         if suite.name not in outcomes:
             context.log.info(f"Sviten {suite.name} kördes inte i den här körningen; kör den före publicering.")
-            outcomes[suite.name] = run_suite(suite, settings, context.run_id)
+            outcomes[suite.name] = run_suite(suite, settings, context.run.run_id)
     try:
-        publication = publish_marts(settings, run_id=context.run_id, outcomes=outcomes, quality_dir=run_dir)
+        publication = publish_marts(settings, run_id=context.run.run_id, outcomes=outcomes, quality_dir=run_dir)
     except PublishRefused as refusal:
         raise dg.Failure(
             description=f"{refusal}\nInget publicerades; den senast publicerade versionen ligger kvar.",
