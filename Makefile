@@ -32,9 +32,21 @@ dev: setup
 	$(BIN)/omsorgslager prepare
 	$(BIN)/dagster dev -m orchestration.definitions
 
+## The board's key-figure report per municipality (KOMMUN=1489 YEAR=2024 to choose).
+report: setup
+	$(BIN)/omsorgslager report $(if $(KOMMUN),--kommun $(KOMMUN)) $(if $(YEAR),--year $(YEAR))
+
+## dbt docs as one static, offline HTML page (data/docs/dbt/index.html).
+dbt-docs: setup
+	$(BIN)/omsorgslager dbt-docs
+
+## Benchmark at SCALE municipalities (comma list allowed, e.g. SCALE=10,50,290).
+bench: setup
+	$(BIN)/omsorgslager bench --scale $(or $(SCALE),10)
+
 ## Regenerate the shipped sample exports (deterministic).
 sample: setup
-	$(BIN)/omsorgslager generate-sample
+	$(BIN)/omsorgslager generate-sample --out seeds/landing
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs dbt_project/dbt_packages

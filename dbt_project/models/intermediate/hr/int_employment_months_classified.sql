@@ -28,8 +28,8 @@ classified_months as (
         md5(concat_ws('|', municipality_id, period, employment_id)) as employment_month_key,
         municipality_id,
         period,
-        year(month_start) as year,  -- noqa: RF04
-        month(month_start) as month,  -- noqa: RF04
+        year(month_start) as year,
+        month(month_start) as month,
         employment_id,
         person_hash,
         unit_key,

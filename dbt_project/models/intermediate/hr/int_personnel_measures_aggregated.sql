@@ -49,7 +49,7 @@ employment_by_level as (
             when grouping(department) = 0 then 'avdelning'
             when grouping(area) = 0 then 'verksamhetsomrade'
             else 'kommun'
-        end as level,  -- noqa: RF04
+        end as level,
         area,
         department,
         unit_id,
@@ -133,7 +133,7 @@ employment_by_level as (
 endings as (
     select
         *,
-        end_year as year  -- noqa: RF04
+        end_year as year
     from int_employment_endings_joined_to_units
 ),
 
@@ -146,7 +146,7 @@ endings_by_level as (
             when grouping(department) = 0 then 'avdelning'
             when grouping(area) = 0 then 'verksamhetsomrade'
             else 'kommun'
-        end as level,  -- noqa: RF04
+        end as level,
         area,
         department,
         unit_id,
@@ -171,8 +171,8 @@ endings_by_level as (
 combined as (
     select
         coalesce(employment_by_level.municipality_id, endings_by_level.municipality_id) as municipality_id,
-        coalesce(employment_by_level.year, endings_by_level.year) as year,  -- noqa: RF04
-        coalesce(employment_by_level.level, endings_by_level.level) as level,  -- noqa: RF04
+        coalesce(employment_by_level.year, endings_by_level.year) as year,
+        coalesce(employment_by_level.level, endings_by_level.level) as level,
         coalesce(employment_by_level.area, endings_by_level.area) as area,
         coalesce(employment_by_level.department, endings_by_level.department) as department,
         coalesce(employment_by_level.unit_id, endings_by_level.unit_id) as unit_id,

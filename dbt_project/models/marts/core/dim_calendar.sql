@@ -9,9 +9,9 @@ calendar as (
         strftime(month_start, '%Y-%m') as period,
         month_start,
         last_day(month_start) as month_end,
-        year(month_start) as year,  -- noqa: RF04
-        month(month_start) as month,  -- noqa: RF04
-        quarter(month_start) as quarter,  -- noqa: RF04
+        year(month_start) as year,
+        month(month_start) as month,
+        quarter(month_start) as quarter,
         cast(ceil(month(month_start) / 4.0) as integer) as tertial,
         case month(month_start)
             when 1 then 'januari'

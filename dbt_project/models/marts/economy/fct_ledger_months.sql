@@ -11,8 +11,8 @@ unit_months as (
     select
         municipality_id,
         period,
-        year(month_start) as year,  -- noqa: RF04
-        month(month_start) as month,  -- noqa: RF04
+        year(month_start) as year,
+        month(month_start) as month,
         unit_id,
         unit_key,
         unit_name,

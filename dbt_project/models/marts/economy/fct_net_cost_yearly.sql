@@ -16,7 +16,7 @@ by_level as (
     select
         municipality_id,
         year,
-        case when grouping(area) = 0 then 'verksamhetsomrade' else 'kommun' end as level,  -- noqa: RF04
+        case when grouping(area) = 0 then 'verksamhetsomrade' else 'kommun' end as level,
         area,
         count(distinct period) as months_in_period,
         cast(coalesce(sum(actual_sek) filter (where line_kind = 'revenue'), 0) as decimal(18, 4)) as revenue_sek,

@@ -130,7 +130,7 @@ ledger_by_level as (
         case when grouping(period) = 0 then period else cast(year as varchar) end as ledger_period,
         case when grouping(period) = 0 then 'month' else 'year' end as period_type,
         max(month) as last_month,
-        {{ level_case }} as level,  -- noqa: RF04
+        {{ level_case }} as level,
         area,
         department,
         unit_id,
@@ -196,8 +196,8 @@ incidents_by_level as (
         municipality_id,
         period,
         period_type,
-        period_year as year,  -- noqa: RF04
-        {{ level_case }} as level,  -- noqa: RF04
+        period_year as year,
+        {{ level_case }} as level,
         area,
         department,
         unit_id,
@@ -249,7 +249,7 @@ metric_values as (
         municipality_id,
         period,
         period_type,
-        cast(year as integer) as year,  -- noqa: RF04
+        cast(year as integer) as year,
         level,
         area,
         department,
@@ -259,7 +259,7 @@ metric_values as (
         case
             when denominator is null then numerator
             else scale * numerator / nullif(denominator, 0)
-        end as value,  -- noqa: RF04
+        end as value,
         numerator,
         denominator,
         cast(n_individuals as bigint) as n_individuals

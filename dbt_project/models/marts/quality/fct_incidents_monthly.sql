@@ -19,8 +19,8 @@ monthly_counts as (
         )) as incidents_monthly_key,
         municipality_id,
         period,
-        period_year as year,  -- noqa: RF04
-        cast(right(period, 2) as integer) as month,  -- noqa: RF04
+        period_year as year,
+        cast(right(period, 2) as integer) as month,
         as_of_date,
         unit_key,
         unit_id,
