@@ -48,7 +48,8 @@ def build_marts(settings: Settings, generation: int) -> None:
                 '1489' as municipality_id,
                 strftime(date '2024-01-01' + to_months(month_number), '%Y-%m') as period,
                 cast(-1000.25 * month_number as decimal(18, 4)) as actual_sek,
-                {generation} as generation
+                {generation} as generation,
+                md5(cast(month_number as varchar)) as person_hash
             from range({10 + generation}) as months(month_number)
             """
         )
@@ -61,6 +62,7 @@ def build_marts(settings: Settings, generation: int) -> None:
         )
         connection.execute("comment on table marts.fct_ledger_months is 'Huvudboken per månad'")
         connection.execute("comment on column marts.fct_ledger_months.actual_sek is 'Utfall i kronor'")
+        connection.execute("comment on column marts.fct_ledger_months.person_hash is 'Pseudonym'")
 
 
 def passed(suite: str = "economy") -> SuiteOutcome:
@@ -121,6 +123,12 @@ def test_a_version_holds_parquet_a_read_only_duckdb_copy_and_the_validation_summ
         assert reader.execute(
             "select data_type from duckdb_columns() where table_name = 'fct_ledger_months' and column_name = 'actual_sek'"
         ).fetchone() == ("DECIMAL(18,4)",)
+        assert "person_hash" not in {row[0] for row in reader.execute("describe fct_ledger_months").fetchall()}
+    with duckdb.connect() as reader:
+        parquet_columns = reader.execute(
+            f"describe select * from read_parquet('{current}/marts/fct_ledger_months.parquet')"
+        ).fetchall()
+        assert "person_hash" not in {row[0] for row in parquet_columns}
     manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] == publication.version
     assert manifest["tables"]["fct_ledger_months"]["rows"] == 11

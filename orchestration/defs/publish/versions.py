@@ -10,6 +10,9 @@ Layout under PUBLISH_DIR:
         validation_summary.json          outcome of every suite that gated this version
         manifest.json                    version, tables, row counts, checksums (written last)
 
+The pseudonymised person key (person_hash) stays in the warehouse: BI tools get
+counts of individuals from the marts, never a key that follows one person.
+
 A version is built in a hidden directory beside the others and renamed into
 place when complete, then `current` is switched with one `os.replace` of a
 symlink. A reader that opens `current/warehouse.duckdb`, or resolves `current`
@@ -35,7 +38,7 @@ from typing import Any
 import duckdb
 import psutil
 
-from orchestration.defs.quality.framework import SuiteOutcome
+from orchestration.defs.quality.framework import PERSONAL_COLUMNS, SuiteOutcome
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_connection
 
@@ -138,10 +141,19 @@ def _export_marts(settings: Settings, target: Path) -> tuple[dict[str, int], dic
         if not tables:
             raise PublishRefused(f"Schemat {MART_SCHEMA} i lagret saknar tabeller: inget att publicera.")
         for table in tables:
+            columns = [
+                row[0]
+                for row in connection.execute(
+                    "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
+                    "order by column_index",
+                    [MART_SCHEMA, table],
+                ).fetchall()
+                if row[0] not in PERSONAL_COLUMNS
+            ]
             path = target / f"{table}.parquet"
             connection.execute(
-                f"copy (select * from {MART_SCHEMA}.{_quoted(table)}) to '{_sql_path(path)}' "
-                "(format parquet, compression zstd)"
+                f"copy (select {', '.join(map(_quoted, columns))} from {MART_SCHEMA}.{_quoted(table)}) "
+                f"to '{_sql_path(path)}' (format parquet, compression zstd)"
             )
             rows_by_table[table] = connection.execute(
                 f"select count(*) from {MART_SCHEMA}.{_quoted(table)}"
@@ -173,7 +185,7 @@ def _build_duckdb_copy(
             if table in rows_by_table:
                 connection.execute(f"comment on table {_quoted(table)} is {_literal(comment)}")
         for table, column, comment in comments["columns"]:
-            if table in rows_by_table:
+            if table in rows_by_table and column not in PERSONAL_COLUMNS:
                 connection.execute(f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal(comment)}")
         connection.execute(
             f"create table {PUBLICATION_TABLE} as select ? as version, ? as run_id, current_timestamp as published_at",
