@@ -49,9 +49,17 @@ class FileKind:
     key: tuple[str, ...]  # a later delivery with the same key replaces the earlier row
     description: str
     extra_raw_columns: tuple[tuple[str, str], ...] = field(default=())
+    # Full snapshots dated by this column are stored as changes (see raw_schema.py): each distinct
+    # content of a row once, plus one narrow row per snapshot pointing at it.
+    snapshot_column: str | None = None
 
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.name == name)
+
+    @property
+    def versioned_columns(self) -> tuple[str, ...]:
+        """Raw columns that make up one stored version (all but the snapshot date)."""
+        return tuple(column.raw_name for column in self.columns if column.name != self.snapshot_column)
 
 
 EMPLOYMENT_FORMS = ("Tillsvidare", "Visstid", "Timavlönad")
@@ -156,6 +164,7 @@ AVVIKELSER = FileKind(
     description="Avvikelser: fullständig ögonblicksbild av alla rapporter, en rad per rapport.",
     # Every snapshot is kept: the snapshot date is part of the key.
     key=("kommunkod", "uttagsdatum", "avvikelse_id"),
+    snapshot_column="uttagsdatum",
     columns=(
         Column("kommunkod", "code", nullable=False),
         Column("uttagsdatum", "date", nullable=False),

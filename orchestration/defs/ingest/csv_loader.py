@@ -28,6 +28,7 @@ import pandas as pd
 
 from orchestration.defs.ingest.contracts import Column, FileKind
 from orchestration.defs.ingest.privacy import MASK, hmac_pads, mask, mask_sql, person_hash_sql
+from orchestration.defs.ingest.raw_schema import snapshot_rows_table, versions_table
 
 logger = logging.getLogger(__name__)
 
@@ -479,6 +480,63 @@ def _rejects(connection: duckdb.DuckDBPyConnection) -> list[_Reject]:
     return [_Reject(int(record), int(position or 0), str(kind), str(message), str(text or "")) for record, position, kind, message, text in rows]
 
 
+def _store_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, parameters: dict[str, object]) -> None:
+    """Replace earlier rows with the keys of this file's clean rows, then add them."""
+    if kind.snapshot_column is not None:
+        _store_snapshot_rows(connection, kind, parameters)
+        return
+    raw_names = [column.raw_name for column in kind.columns]
+    key_match = " and ".join(f"target.{name} = incoming.{name}" for name in kind.key)
+    connection.execute(
+        f"delete from raw.{kind.name} as target using "
+        f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming where {key_match}"
+    )
+    connection.execute(
+        f"insert into raw.{kind.name} ({', '.join(raw_names)}, _source_file, _source_line, _load_id, _loaded_at) "
+        f"select {', '.join(raw_names)}, $file_name, _source_line, $load_id, $loaded_at from {_TYPED} "
+        f"where _reason is null",
+        parameters,
+    )
+
+
+def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, parameters: dict[str, object]) -> None:
+    """The same for a snapshot kind, stored as changes (raw_schema._create_snapshot_storage).
+
+    Seen through the view, the result is exactly that of the plain delete and
+    insert: a row's version is matched on every column (NULL equal to NULL), so
+    a record that did not change between snapshots costs one narrow row.
+    """
+    snapshot = kind.snapshot_column
+    versions, snapshot_rows = f"raw.{versions_table(kind)}", f"raw.{snapshot_rows_table(kind)}"
+    content = kind.versioned_columns
+    identity = [name for name in kind.key if name != snapshot]
+    incoming_keys = " and ".join(
+        [f"incoming.{snapshot} = snapshot_rows.{snapshot}"] + [f"incoming.{name} = versions.{name}" for name in identity]
+    )
+    connection.execute(
+        f"delete from {snapshot_rows} where rowid in ("
+        f"select snapshot_rows.rowid from {snapshot_rows} as snapshot_rows "
+        f"join {versions} as versions on versions.version_id = snapshot_rows.version_id "
+        f"join (select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming on {incoming_keys})"
+    )
+    listed = ", ".join(content)
+    # Only this file's municipalities can hold a matching version; the rest of the table is not scanned.
+    connection.execute(
+        f"insert into {versions} (version_id, {listed}) "
+        f"select (select coalesce(max(version_id), 0) from {versions}) + row_number() over (order by {', '.join(identity)}), "
+        f"{listed} from (select {listed} from {_TYPED} where _reason is null "
+        f"except select {listed} from {versions} where {identity[0]} in (select {identity[0]} from {_TYPED}))"
+    )
+    matches = " and ".join(f"versions.{name} is not distinct from typed.{name}" for name in content)
+    connection.execute(
+        f"insert into {snapshot_rows} ({snapshot}, version_id, _source_file, _source_line, _load_id, _loaded_at) "
+        f"select typed.{snapshot}, versions.version_id, $file_name, typed._source_line, $load_id, $loaded_at "
+        f"from {_TYPED} as typed join {versions} as versions on {matches} "
+        f"where typed._reason is null order by typed._rid",
+        parameters,
+    )
+
+
 def _apply(
     connection: duckdb.DuckDBPyConnection,
     path: Path,
@@ -526,22 +584,11 @@ def _apply(
         if accepted_lines is not None:
             connection.unregister(_LINES)
 
-    raw_names = [column.raw_name for column in kind.columns]
-    key_match = " and ".join(f"target.{name} = incoming.{name}" for name in kind.key)
     parameters = {"file_name": path.name, "load_id": None, "loaded_at": loaded_at}
     connection.execute("begin transaction")
     try:
         result.load_id = parameters["load_id"] = _next_load_id(connection)
-        connection.execute(
-            f"delete from raw.{kind.name} as target using "
-            f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming where {key_match}"
-        )
-        connection.execute(
-            f"insert into raw.{kind.name} ({', '.join(raw_names)}, _source_file, _source_line, _load_id, _loaded_at) "
-            f"select {', '.join(raw_names)}, $file_name, _source_line, $load_id, $loaded_at from {_TYPED} "
-            f"where _reason is null",
-            parameters,
-        )
+        _store_rows(connection, kind, parameters)
         connection.execute(
             f"insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
             f"select $load_id, $file_name, {_literal(kind.name)}, typed._source_line, "

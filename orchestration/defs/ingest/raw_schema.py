@@ -46,10 +46,80 @@ def csv_table_columns(kind: FileKind) -> str:
     return ", ".join(columns)
 
 
+def versions_table(kind: FileKind) -> str:
+    return f"{kind.name}_versions"
+
+
+def snapshot_rows_table(kind: FileKind) -> str:
+    return f"{kind.name}_snapshot_rows"
+
+
+def _create_snapshot_storage(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
+    """Snapshots stored as changes, read through a view with the columns of an ordinary raw table.
+
+    A monthly full snapshot repeats almost every row of the month before. Each
+    distinct content of a row is stored once in `<kind>_versions`; each
+    snapshot adds only a narrow row per record in `<kind>_snapshot_rows`
+    (date, version, lineage), which compresses to a few bytes because the
+    date, file and load are constant within a snapshot and lines count up.
+    """
+    snapshot = kind.column(kind.snapshot_column)
+    version_columns = [f"{column.raw_name} {DUCKDB_TYPES[column.type]}" for column in kind.columns if column is not snapshot]
+    connection.execute(
+        f"create table if not exists raw.{versions_table(kind)} (version_id BIGINT NOT NULL, {', '.join(version_columns)})"
+    )
+    lineage = ", ".join(f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS)
+    connection.execute(
+        f"create table if not exists raw.{snapshot_rows_table(kind)} "
+        f"({snapshot.raw_name} {DUCKDB_TYPES[snapshot.type]} NOT NULL, version_id BIGINT NOT NULL, {lineage})"
+    )
+    existing = connection.execute(
+        "select table_type from information_schema.tables where table_schema = 'raw' and table_name = $name",
+        {"name": kind.name},
+    ).fetchall()
+    if existing and existing[0][0] == "BASE TABLE":
+        _migrate_full_snapshots(connection, kind)
+    columns = [
+        f"snapshot_rows.{column.raw_name}" if column is snapshot else f"versions.{column.raw_name}" for column in kind.columns
+    ]
+    columns += [f"snapshot_rows.{name}" for name, _ in LINEAGE_COLUMNS]
+    connection.execute(
+        f"create or replace view raw.{kind.name} as select {', '.join(columns)} "
+        f"from raw.{snapshot_rows_table(kind)} as snapshot_rows "
+        f"join raw.{versions_table(kind)} as versions on versions.version_id = snapshot_rows.version_id"
+    )
+
+
+def _migrate_full_snapshots(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
+    """A warehouse from before snapshots were stored as changes: move its full copies over once."""
+    content = ", ".join(kind.versioned_columns)
+    matches = " and ".join(f"versions.{name} is not distinct from old.{name}" for name in kind.versioned_columns)
+    lineage = ", ".join(f"old.{name}" for name, _ in LINEAGE_COLUMNS)
+    connection.execute("begin transaction")
+    try:
+        connection.execute(
+            f"insert into raw.{versions_table(kind)} (version_id, {content}) "
+            f"select row_number() over (order by {content}), {content} from (select distinct {content} from raw.{kind.name})"
+        )
+        connection.execute(
+            f"insert into raw.{snapshot_rows_table(kind)} "
+            f"select old.{kind.snapshot_column}, versions.version_id, {lineage} from raw.{kind.name} as old "
+            f"join raw.{versions_table(kind)} as versions on {matches} order by old._load_id, old._source_line"
+        )
+        connection.execute(f"drop table raw.{kind.name}")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
 def create_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("create schema if not exists raw")
-    tables = {name: csv_table_columns(kind) for name, kind in CSV_KINDS.items()}
+    tables = {name: csv_table_columns(kind) for name, kind in CSV_KINDS.items() if kind.snapshot_column is None}
     tables |= {name: f"{columns}, {KOLADA_SNAPSHOT_COLUMNS}" for name, columns in KOLADA_TABLES.items()}
     tables |= BOOKKEEPING_TABLES
     for name, columns in tables.items():
         connection.execute(f"create table if not exists raw.{name} ({columns})")
+    for kind in CSV_KINDS.values():
+        if kind.snapshot_column is not None:
+            _create_snapshot_storage(connection, kind)
