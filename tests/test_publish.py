@@ -118,10 +118,12 @@ def test_a_version_holds_parquet_a_read_only_duckdb_copy_and_the_validation_summ
             -1000.25 * sum(range(11))
         )
         assert reader.execute(
-            "select comment from duckdb_columns() where table_name = 'fct_ledger_months' and column_name = 'actual_sek'"
+            "select comment from duckdb_columns() "
+            "where table_name = 'fct_ledger_months' and column_name = 'actual_sek'"
         ).fetchone() == ("Utfall i kronor",)
         assert reader.execute(
-            "select data_type from duckdb_columns() where table_name = 'fct_ledger_months' and column_name = 'actual_sek'"
+            "select data_type from duckdb_columns() "
+            "where table_name = 'fct_ledger_months' and column_name = 'actual_sek'"
         ).fetchone() == ("DECIMAL(18,4)",)
         assert "person_hash" not in {row[0] for row in reader.execute("describe fct_ledger_months").fetchall()}
     with duckdb.connect() as reader:
@@ -162,7 +164,9 @@ def test_old_versions_are_pruned_but_never_the_current_one_or_one_being_read(set
     with (first.path / "marts" / "fct_ledger_months.parquet").open("rb"):
         for generation in range(2, 6):
             build_marts(settings, generation=generation)
-            publish_marts(settings, run_id=f"run-{generation}", outcomes={"economy": passed()}, quality_dir=None, keep=2)
+            publish_marts(
+                settings, run_id=f"run-{generation}", outcomes={"economy": passed()}, quality_dir=None, keep=2
+            )
         # The first version is beyond the newest two but a reader still has a file in it open.
         assert first.path.is_dir()
     assert prune_versions(settings.publish_dir, keep=2) == [first.version]
@@ -208,7 +212,8 @@ READER = textwrap.dedent(
                     count = connection.execute(f'select count(*) from "{table}"').fetchone()[0]
                     if count != info["rows"]:
                         raise AssertionError(f"{version} {table}: {count} rows, manifest says {info['rows']}")
-                    generations += [row[0] for row in connection.execute(f'select distinct generation from "{table}"').fetchall()]
+                    rows = connection.execute(f'select distinct generation from "{table}"').fetchall()
+                    generations += [row[0] for row in rows]
                 check_generation(generations, f"duckdb {version}")
             # As a Parquet reader does: resolve current once, read everything below it.
             version_dir = Path(os.path.realpath(publish_dir / "current"))

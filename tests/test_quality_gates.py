@@ -255,7 +255,9 @@ def test_ledger_totals_differing_from_the_raw_ledger_fail(tmp_path: Path) -> Non
     )
     outcome = run(economy.ledger_totals_check(totals), tmp_path)
     assert failed_ids(outcome) == {"ledger_totals_match_raw"}
-    assert failure(outcome, "ledger_totals_match_raw").example_keys == [{"municipality_id": "1440", "period": "2025-01"}]
+    assert failure(outcome, "ledger_totals_match_raw").example_keys == [
+        {"municipality_id": "1440", "period": "2025-01"}
+    ]
 
 
 # --- quality (avvikelser) ------------------------------------------------------------------
@@ -299,7 +301,10 @@ def test_incident_vocabularies_and_dates(tmp_path: Path) -> None:
 
 def test_free_text_columns_in_a_mart_fail(tmp_path: Path) -> None:
     columns = pd.DataFrame(
-        {"table_name": ["fct_incident_snapshots", "fct_incident_snapshots"], "column_name": ["incident_id", "beskrivning"]}
+        {
+            "table_name": ["fct_incident_snapshots", "fct_incident_snapshots"],
+            "column_name": ["incident_id", "beskrivning"],
+        }
     )
     outcome = run(quality.no_free_text_check(columns), tmp_path)
     assert failed_ids(outcome) == {"no_free_text_in_marts"}

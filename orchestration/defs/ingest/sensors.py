@@ -131,7 +131,9 @@ def evaluate_landing(settings: Settings, cursor_text: str | None) -> Evaluation:
             return Evaluation(
                 cursor=cursor_text or "",
                 run_request=None,
-                skip_reason="Lagret används av en körning just nu; leveransmappen jämförs med load_log vid nästa kontroll.",
+                skip_reason=(
+                    "Lagret används av en körning just nu; leveransmappen jämförs med load_log vid nästa kontroll."
+                ),
             )
         previous = Cursor(files={}, handled=sorted(loaded))
 

@@ -92,7 +92,9 @@ class FailedExpectation:
     blocking: bool = True  # False: reported as a warning, publishing goes ahead
 
     def sentence(self) -> str:
-        detail = f"{self.unexpected_count} avvikande rader" if self.unexpected_count else None
+        detail = None
+        if self.unexpected_count:
+            detail = f"{self.unexpected_count} avvikande {'rad' if self.unexpected_count == 1 else 'rader'}"
         if self.observed is not None:
             detail = f"observerat {self.observed}"
         examples = "; ".join(
@@ -139,9 +141,10 @@ class SuiteOutcome:
         if self.success:
             lines = [f"Kvalitetskontrollen {self.suite} ({self.title}) godkände alla blockerande förväntningar."]
         else:
+            count = len(self.blocking_failures)
             lines = [
                 f"Kvalitetskontrollen {self.suite} ({self.title}) underkände "
-                f"{len(self.blocking_failures)} förväntningar:"
+                f"{count} {'förväntning' if count == 1 else 'förväntningar'}:"
             ]
             lines += [f"  - {failure.sentence()}" for failure in self.blocking_failures]
         if self.warnings:
@@ -276,7 +279,9 @@ def _observed(result: Mapping[str, Any]) -> str | None:
     observed = result.get("observed_value")
     if observed is None:
         return None
-    return json.dumps(observed, default=str, ensure_ascii=False) if isinstance(observed, (list, dict)) else str(observed)
+    if isinstance(observed, (list, dict)):
+        return json.dumps(observed, default=str, ensure_ascii=False)
+    return str(observed)
 
 
 def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Path) -> SuiteOutcome:

@@ -23,7 +23,8 @@ PAGE = """<!doctype html>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; }}
 .ok {{ color: #1a7f37; }} .fel {{ color: #b42318; }}
-table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; }}
 </style>
 </head>
 <body>
@@ -54,7 +55,8 @@ def write_overview(run_dir: Path, outcomes: Mapping[str, SuiteOutcome]) -> Path:
             f"<td>{html.escape(outcome.validated_at)}</td>"
             f'<td><a href="{html.escape(link)}">Data Docs</a></td></tr>'
         )
-        for heading, listed in (("underkända förväntningar", outcome.blocking_failures), ("varningar", outcome.warnings)):
+        sections = (("underkända förväntningar", outcome.blocking_failures), ("varningar", outcome.warnings))
+        for heading, listed in sections:
             if listed:
                 items = "".join(f"<li>{html.escape(failure.sentence())}</li>" for failure in listed)
                 failure_sections.append(f"<h2>{html.escape(outcome.title)}: {heading}</h2><ul>{items}</ul>")

@@ -39,7 +39,9 @@ def unique_key(columns: Sequence[str], what: str) -> gx.expectations.Expectation
 
 def not_null(columns: Iterable[str]) -> list[gx.expectations.Expectation]:
     return [
-        expectation(EX.ExpectColumnValuesToNotBeNull, f"{column}_not_null", f"{column} är alltid ifylld.", column=column)
+        expectation(
+            EX.ExpectColumnValuesToNotBeNull, f"{column}_not_null", f"{column} är alltid ifylld.", column=column
+        )
         for column in columns
     ]
 

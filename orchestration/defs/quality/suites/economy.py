@@ -50,7 +50,9 @@ def ledger_months_check(
             column="n_ledger_rows",
             min_value=1,
         ),
-        common.row_count_within_raw_bounds("mellan antal enhetsmånader och antal konton per enhetsmånad i huvudboken"),
+        common.row_count_within_raw_bounds(
+            "mellan antal enhetsmånader och antal konton per enhetsmånad i huvudboken"
+        ),
     ]
     return FrameCheck(
         name="fct_ledger_months",
@@ -147,7 +149,9 @@ def net_cost_yearly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameChec
 def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
     report_lines = common.column_values(connection, "select distinct report_line from reference.account_mapping")
-    min_rows = scalar(connection, "select count(*) from (select distinct kommunkod, period, ansvar from raw.ekonomi_huvudbok)")
+    min_rows = scalar(
+        connection, "select count(*) from (select distinct kommunkod, period, ansvar from raw.ekonomi_huvudbok)"
+    )
     max_rows = scalar(
         connection, "select count(*) from (select distinct kommunkod, period, ansvar, konto from raw.ekonomi_huvudbok)"
     )
@@ -225,7 +229,9 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         """,
     )
     return [
-        ledger_months_check(ledger_months, areas=areas, report_lines=report_lines, min_rows=min_rows, max_rows=max_rows),
+        ledger_months_check(
+            ledger_months, areas=areas, report_lines=report_lines, min_rows=min_rows, max_rows=max_rows
+        ),
         ledger_totals_check(totals),
         duplicated_entries_check(duplicated),
         FrameCheck(

@@ -35,7 +35,8 @@ def goal_indicators_check(frame: pd.DataFrame, *, kpi_ids: list[str], min_rows: 
             common.all_true(
                 "is_met_follows_direction",
                 "is_met_follows_direction",
-                "Uppfyllt följer riktningen: högre är bättre ⇒ utfall ≥ mål, lägre är bättre ⇒ utfall ≤ mål.",
+                "Uppfyllt följer riktningen: högre är bättre ⇒ utfall ≥ mål, "
+                "lägre är bättre ⇒ utfall ≤ mål.",
             ),
             common.all_true(
                 "outcome_from_kolada_when_available",
@@ -103,7 +104,8 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     year_columns = scalar(
         connection,
         "select count(*) from information_schema.columns "
-        "where table_schema = 'reference' and table_name = 'goal_indicators' and column_name like 'outcome\\_%' escape '\\'",
+        "where table_schema = 'reference' and table_name = 'goal_indicators' "
+        "and column_name like 'outcome\\_%' escape '\\'",
     )
     indicators = read_frame(
         connection,

@@ -25,6 +25,7 @@ MONTHLY_EXAMPLE = ("municipality_id", "period", "unit_id", "report_type", "categ
 # Free text written by staff must never reach a mart (docs/raw-exports.md, Privacy).
 FREE_TEXT_COLUMNS = ("beskrivning", "description", "free_text")
 QUALITY_MARTS = ("fct_incident_snapshots", "fct_incidents_monthly")
+SUB_COUNTS = ("n_closed", "n_new_older_than_30d", "n_not_closed_within_60d", "n_lex_sarah", "n_lex_maria")
 
 RAW_SNAPSHOTS = "select kommunkod as municipality_id, cast(uttagsdatum as varchar) as period from raw.avvikelser"
 MART_SNAPSHOTS = "select municipality_id, cast(snapshot_date as varchar) as period from marts.fct_incident_snapshots"
@@ -38,7 +39,9 @@ def incident_snapshots_check(frame: pd.DataFrame, *, areas: list[str], raw_rows:
         key_columns=(*SNAPSHOT_KEY, "source_file", "source_line"),
         expectations=[
             common.unique_key(SNAPSHOT_KEY, "kommun, uttagsdatum och avvikelse"),
-            *common.not_null(("municipality_id", "snapshot_date", "incident_id", "report_type", "report_date", "status")),
+            *common.not_null(
+                ("municipality_id", "snapshot_date", "incident_id", "report_type", "report_date", "status")
+            ),
             common.in_vocabulary("report_type", REPORT_TYPES, "Rapporttyp"),
             common.in_vocabulary("category", CATEGORIES, "Kategori"),
             common.in_vocabulary("legal_basis", LEGAL_BASES, "Lagrum"),
@@ -86,7 +89,9 @@ def incidents_monthly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameCh
                 column="n_reports",
                 min_value=1,
             ),
-            *common.non_negative(("n_closed", "n_new_older_than_30d", "n_not_closed_within_60d", "median_days_to_close")),
+            *common.non_negative(
+                ("n_closed", "n_new_older_than_30d", "n_not_closed_within_60d", "median_days_to_close")
+            ),
             *[
                 expectation(
                     EX.ExpectColumnPairValuesAToBeGreaterThanB,
@@ -96,7 +101,7 @@ def incidents_monthly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameCh
                     column_B=column,
                     or_equal=True,
                 )
-                for column in ("n_closed", "n_new_older_than_30d", "n_not_closed_within_60d", "n_lex_sarah", "n_lex_maria")
+                for column in SUB_COUNTS
             ],
             expectation(
                 EX.ExpectColumnPairValuesAToBeGreaterThanB,
@@ -149,7 +154,9 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
                 monthly_periods.municipality_id,
                 monthly_periods.period,
                 count(snapshots.incident_id) as reports_in_snapshot
-            from (select distinct municipality_id, period, as_of_date from marts.fct_incidents_monthly) as monthly_periods
+            from (
+                select distinct municipality_id, period, as_of_date from marts.fct_incidents_monthly
+            ) as monthly_periods
             left join marts.fct_incident_snapshots as snapshots
                 on
                     monthly_periods.municipality_id = snapshots.municipality_id
@@ -166,7 +173,9 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
             monthly.*,
             cast(monthly.period || '-01' as date) as period_start,
             case
-                when row_number() over (partition by monthly.municipality_id, monthly.period order by monthly.unit_id) = 1
+                when row_number() over (
+                    partition by monthly.municipality_id, monthly.period order by monthly.unit_id
+                ) = 1
                     then monthly_totals.n_reports - reports_as_of.reports_in_snapshot
             end as reports_difference
         from marts.fct_incidents_monthly as monthly
