@@ -158,6 +158,26 @@ def test_a_failed_suite_publishes_nothing_and_keeps_the_last_good_version(settin
         assert reader.execute("select distinct generation from fct_ledger_months").fetchall() == [(1,)]
 
 
+def test_publishing_unchanged_marts_again_keeps_the_current_version(settings: Settings) -> None:
+    build_marts(settings, generation=1)
+    first = publish_marts(settings, run_id="run-1", outcomes={"economy": passed()}, quality_dir=None)
+    with warehouse_connection(settings) as connection:
+        # Same rows in another physical order: the same content.
+        connection.execute(
+            "create or replace table marts.dim_municipality as select * from marts.dim_municipality order by 1"
+        )
+
+    again = publish_marts(settings, run_id="run-2", outcomes={"economy": passed()}, quality_dir=None)
+
+    assert again.unchanged and again.version == first.version
+    assert again.rows_by_table == first.rows_by_table
+    assert [path.name for path in versions_dir(settings.publish_dir).iterdir()] == [first.version]
+
+    build_marts(settings, generation=2)
+    changed = publish_marts(settings, run_id="run-3", outcomes={"economy": passed()}, quality_dir=None)
+    assert not changed.unchanged and current_version(settings.publish_dir) == changed.version
+
+
 def test_old_versions_are_pruned_but_never_the_current_one_or_one_being_read(settings: Settings) -> None:
     build_marts(settings, generation=1)
     first = publish_marts(settings, run_id="run-1", outcomes={"economy": passed()}, quality_dir=None)

@@ -527,20 +527,22 @@ def test_a_kolada_share_of_140_percent_stops_publish_even_when_only_publish_runs
     assert_last_good_version_intact(gate)
 
 
-def test_check_results_carry_counts_and_data_docs_and_a_clean_run_publishes_again(gate: Gate) -> None:
+def test_a_clean_rerun_passes_reports_counts_and_leaves_the_published_version_alone(gate: Gate) -> None:
     result = run_gate([goals.SUITE, metrics.SUITE])
 
     assert result.success and published(result)
-    new_version = current_version(gate.settings.publish_dir)
-    assert new_version != gate.version
-    assert (versions_dir(gate.settings.publish_dir) / gate.version).is_dir()
+    materialization = next(
+        event for event in result.get_asset_materialization_events() if event.asset_key == PUBLISHED_MARTS_KEY
+    ).materialization
+    assert materialization.metadata["unchanged"].value is True
+    assert current_version(gate.settings.publish_dir) == gate.version
     for evaluation in result.get_asset_check_evaluations():
         assert evaluation.passed
         assert evaluation.metadata["expectations"].value > 0
         assert evaluation.metadata["failed_expectations"].value == 0
     current = gate.settings.publish_dir / "current"
     summary = json.loads((current / "validation_summary.json").read_text(encoding="utf-8"))
-    assert summary["version"] == new_version
+    assert summary["version"] == gate.version
     assert set(summary["suites"]) == {suite.name for suite in SUITES}
     overview = (current / "quality" / "index.html").read_text(encoding="utf-8")
     assert all(f"{suite.name}/index.html" in overview for suite in SUITES)

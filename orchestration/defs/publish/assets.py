@@ -49,9 +49,14 @@ def published_marts(context: AssetExecutionContext) -> dg.MaterializeResult:
             description=f"{refusal}\nInget publicerades; den senast publicerade versionen ligger kvar.",
             allow_retries=False,
         ) from refusal
+    if publication.unchanged:
+        context.log.info(
+            f"Martarna är oförändrade sedan version {publication.version}; den ligger kvar som current."
+        )
     return dg.MaterializeResult(
         metadata={
             "version": dg.MetadataValue.text(publication.version),
+            "unchanged": dg.MetadataValue.bool(publication.unchanged),
             "path": dg.MetadataValue.path(str(publication.path)),
             "current": dg.MetadataValue.path(str(settings.publish_dir / "current")),
             "rows_by_table": dg.MetadataValue.json(publication.rows_by_table),

@@ -58,6 +58,7 @@ class Publication:
     version: str
     path: Path
     rows_by_table: dict[str, int]
+    unchanged: bool = False  # the marts held what the current version holds; nothing was written
 
 
 def current_link(publish_dir: Path) -> Path:
@@ -86,7 +87,11 @@ def publish_marts(
     quality_dir: Path | None,
     keep: int = VERSIONS_KEPT,
 ) -> Publication:
-    """Publish every table of the `marts` schema as a new version, if every suite passed."""
+    """Publish every table of the `marts` schema as a new version, if every suite passed.
+
+    When the marts hold exactly what the current version holds, the current version stays:
+    running the pipeline again without new deliveries changes nothing.
+    """
     failed = [outcome for outcome in outcomes.values() if not outcome.success]
     if failed:
         raise PublishRefused("\n".join(outcome.message() for outcome in failed))
@@ -97,12 +102,21 @@ def publish_marts(
     versions = versions_dir(publish_dir)
     versions.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(versions)
+    current = _current_manifest(publish_dir)
     version = new_version_name()
     staging = versions / f"{BUILDING_PREFIX}{version}-{os.getpid()}"
     (staging / "marts").mkdir(parents=True)
     try:
-        rows_by_table, comments = _export_marts(settings, staging / "marts")
-        _build_duckdb_copy(staging, rows_by_table, comments, version=version, run_id=run_id)
+        export = _export_marts(settings, staging / "marts", current_fingerprint=current.get("fingerprint"))
+        if export is None:
+            shutil.rmtree(staging)
+            return Publication(
+                version=current["version"],
+                path=versions / current["version"],
+                rows_by_table={table: info["rows"] for table, info in current["tables"].items()},
+                unchanged=True,
+            )
+        _build_duckdb_copy(staging, export, version=version, run_id=run_id)
         if quality_dir is not None and quality_dir.is_dir():
             shutil.copytree(quality_dir, staging / "quality", symlinks=False)
         _write_json(
@@ -114,7 +128,7 @@ def publish_marts(
                 "suites": {name: outcome.to_json() for name, outcome in sorted(outcomes.items())},
             },
         )
-        _write_json(staging / "manifest.json", _manifest(staging, version, run_id, rows_by_table))
+        _write_json(staging / "manifest.json", _manifest(staging, version, run_id, export))
         _make_read_only(staging)
         final = versions / version
         os.rename(staging, final)
@@ -123,13 +137,25 @@ def publish_marts(
         raise
     _switch_current(publish_dir, version)
     prune_versions(publish_dir, keep=keep)
-    return Publication(version=version, path=final, rows_by_table=rows_by_table)
+    return Publication(version=version, path=final, rows_by_table=export.rows_by_table)
 
 
-def _export_marts(settings: Settings, target: Path) -> tuple[dict[str, int], dict[str, Any]]:
-    """Copy each mart to Parquet while holding the warehouse lock, and nothing else."""
-    rows_by_table: dict[str, int] = {}
-    comments: dict[str, Any] = {}
+@dataclass(frozen=True)
+class Export:
+    rows_by_table: dict[str, int]
+    table_comments: dict[str, str]
+    column_comments: list[tuple[str, str, str]]
+    fingerprint: str
+
+
+def _current_manifest(publish_dir: Path) -> dict[str, Any]:
+    if current_version(publish_dir) is None:
+        return {}
+    return json.loads((current_link(publish_dir) / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str | None) -> Export | None:
+    """Copy each mart to Parquet while holding the warehouse lock; None when nothing changed."""
     with warehouse_connection(settings, read_only=True) as connection:
         tables = [
             row[0]
@@ -140,52 +166,68 @@ def _export_marts(settings: Settings, target: Path) -> tuple[dict[str, int], dic
         ]
         if not tables:
             raise PublishRefused(f"Schemat {MART_SCHEMA} i lagret saknar tabeller: inget att publicera.")
-        for table in tables:
-            columns = [
-                row[0]
-                for row in connection.execute(
-                    "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
-                    "order by column_index",
-                    [MART_SCHEMA, table],
-                ).fetchall()
-                if row[0] not in PERSONAL_COLUMNS
-            ]
-            path = target / f"{table}.parquet"
-            connection.execute(
-                f"copy (select {', '.join(map(_quoted, columns))} from {MART_SCHEMA}.{_quoted(table)}) "
-                f"to '{_sql_path(path)}' (format parquet, compression zstd)"
-            )
-            rows_by_table[table] = connection.execute(
-                f"select count(*) from {MART_SCHEMA}.{_quoted(table)}"
-            ).fetchone()[0]
         # dbt persists the Swedish model and column descriptions as comments; BI users see them too.
-        comments["tables"] = dict(
+        table_comments = dict(
             connection.execute(
                 "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
                 [MART_SCHEMA],
             ).fetchall()
         )
-        comments["columns"] = connection.execute(
-            "select table_name, column_name, comment from duckdb_columns() "
-            "where schema_name = ? and comment is not null",
-            [MART_SCHEMA],
-        ).fetchall()
-    return rows_by_table, comments
+        column_comments = [
+            (table, column, comment)
+            for table, column, comment in connection.execute(
+                "select table_name, column_name, comment from duckdb_columns() "
+                "where schema_name = ? and comment is not null order by all",
+                [MART_SCHEMA],
+            ).fetchall()
+            if column not in PERSONAL_COLUMNS
+        ]
+        selects: dict[str, str] = {}
+        content: dict[str, Any] = {"tables": {}, "comments": [sorted(table_comments.items()), column_comments]}
+        for table in tables:
+            columns = [
+                (name, data_type)
+                for name, data_type in connection.execute(
+                    "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+                    "order by column_index",
+                    [MART_SCHEMA, table],
+                ).fetchall()
+                if name not in PERSONAL_COLUMNS
+            ]
+            selects[table] = (
+                f"select {', '.join(_quoted(name) for name, _ in columns)} from {MART_SCHEMA}.{_quoted(table)}"
+            )
+            # An order-independent digest of every row: same rows, same digest.
+            rows, row_digest = connection.execute(
+                f"select count(*), coalesce(sum(hash(row_values)::hugeint), 0) from ({selects[table]}) as row_values"
+            ).fetchone()
+            content["tables"][table] = {"columns": columns, "rows": rows, "row_digest": str(row_digest)}
+        fingerprint = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        if fingerprint == current_fingerprint:
+            return None
+        for table, select in selects.items():
+            connection.execute(
+                f"copy ({select}) to '{_sql_path(target / f'{table}.parquet')}' (format parquet, compression zstd)"
+            )
+    return Export(
+        rows_by_table={table: info["rows"] for table, info in content["tables"].items()},
+        table_comments=table_comments,
+        column_comments=column_comments,
+        fingerprint=fingerprint,
+    )
 
 
-def _build_duckdb_copy(
-    staging: Path, rows_by_table: Mapping[str, int], comments: Mapping[str, Any], *, version: str, run_id: str
-) -> None:
+def _build_duckdb_copy(staging: Path, export: Export, *, version: str, run_id: str) -> None:
     connection = duckdb.connect(str(staging / "warehouse.duckdb"))
     try:
-        for table in rows_by_table:
+        for table in export.rows_by_table:
             parquet = staging / "marts" / f"{table}.parquet"
             connection.execute(f"create table {_quoted(table)} as select * from read_parquet('{_sql_path(parquet)}')")
-        for table, comment in comments["tables"].items():
-            if table in rows_by_table:
+        for table, comment in export.table_comments.items():
+            if table in export.rows_by_table:
                 connection.execute(f"comment on table {_quoted(table)} is {_literal(comment)}")
-        for table, column, comment in comments["columns"]:
-            if table in rows_by_table and column not in PERSONAL_COLUMNS:
+        for table, column, comment in export.column_comments:
+            if table in export.rows_by_table:
                 connection.execute(f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal(comment)}")
         connection.execute(
             f"create table {PUBLICATION_TABLE} as select ? as version, ? as run_id, current_timestamp as published_at",
@@ -196,18 +238,19 @@ def _build_duckdb_copy(
         connection.close()
 
 
-def _manifest(staging: Path, version: str, run_id: str, rows_by_table: Mapping[str, int]) -> dict[str, Any]:
+def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[str, Any]:
     return {
         "version": version,
         "run_id": run_id,
         "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "fingerprint": export.fingerprint,
         "tables": {
             table: {
                 "rows": rows,
                 "parquet": f"marts/{table}.parquet",
                 "sha256": _sha256(staging / "marts" / f"{table}.parquet"),
             }
-            for table, rows in rows_by_table.items()
+            for table, rows in export.rows_by_table.items()
         },
         "duckdb": {"path": "warehouse.duckdb", "sha256": _sha256(staging / "warehouse.duckdb")},
     }
