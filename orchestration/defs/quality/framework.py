@@ -199,23 +199,9 @@ def read_frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequ
     return frame.drop(columns=[column for column in frame.columns if column in PERSONAL_COLUMNS])
 
 
-def read_table(connection: duckdb.DuckDBPyConnection, relation: str) -> pd.DataFrame:
-    return read_frame(connection, f"select * from {relation}")
-
-
 def scalar(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()) -> Any:
     row = connection.execute(sql, list(parameters)).fetchone()
     return None if row is None else row[0]
-
-
-def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        scalar(
-            connection,
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        )
-    )
 
 
 def _context(docs_dir: Path) -> gx.data_context.EphemeralDataContext:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, read_frame
 from orchestration.defs.quality.suites import common
-from orchestration.defs.quality.suites.common import EX
 
 LEVELS = ("kommun", "verksamhetsomrade", "avdelning", "enhet")
 PERIOD_TYPES = ("year", "month")
