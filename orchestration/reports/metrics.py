@@ -64,9 +64,17 @@ class Metrics:
         level: str = "kommun",
         period_type: str = "year",
     ) -> pd.DataFrame:
+        # The publish step blanks figures about fewer than 5 people; count them as such so the
+        # report's secondary suppression still protects them.
+        individuals = (
+            "case when is_suppressed then 0 else n_individuals end"
+            if "is_suppressed" in self.data.columns("fct_metric_values")
+            else "n_individuals"
+        )
         return self.data.query(
-            """
-            select period, year, level, area, department, unit_id, metric_id, slice, value, n_individuals
+            f"""
+            select period, year, level, area, department, unit_id, metric_id, slice, value,
+                {individuals} as n_individuals
             from fct_metric_values
             where municipality_id = ? and level = ? and period_type = ?
               and metric_id in (select unnest(?)) and year in (select unnest(?))

@@ -38,6 +38,8 @@ from typing import Any
 import duckdb
 import psutil
 
+from orchestration.defs.publish.disclosure import SUPPRESSION_COMMENT, is_published, published_select
+from orchestration.defs.publish.disclosure import quoted as _quoted
 from orchestration.defs.quality.framework import PERSONAL_COLUMNS, SuiteOutcome
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_connection
@@ -184,7 +186,7 @@ def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str 
         ]
         selects: dict[str, str] = {}
         content: dict[str, Any] = {"tables": {}, "comments": [sorted(table_comments.items()), column_comments]}
-        for table in tables:
+        for table in filter(is_published, tables):
             columns = [
                 (name, data_type)
                 for name, data_type in connection.execute(
@@ -194,9 +196,7 @@ def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str 
                 ).fetchall()
                 if name not in PERSONAL_COLUMNS
             ]
-            selects[table] = (
-                f"select {', '.join(_quoted(name) for name, _ in columns)} from {MART_SCHEMA}.{_quoted(table)}"
-            )
+            selects[table] = published_select(MART_SCHEMA, table, columns)
             # An order-independent digest of every row: same rows, same digest.
             rows, row_digest = connection.execute(
                 f"select count(*), coalesce(sum(hash(row_values)::hugeint), 0) from ({selects[table]}) as row_values"
@@ -229,6 +229,10 @@ def _build_duckdb_copy(staging: Path, export: Export, *, version: str, run_id: s
         for table, column, comment in export.column_comments:
             if table in export.rows_by_table:
                 connection.execute(f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal(comment)}")
+        for table in export.rows_by_table:
+            columns = {row[0] for row in connection.execute(f"describe {_quoted(table)}").fetchall()}
+            if "is_suppressed" in columns:
+                connection.execute(f"comment on column {_quoted(table)}.is_suppressed is {_literal(SUPPRESSION_COMMENT)}")
         connection.execute(
             f"create table {PUBLICATION_TABLE} as select ? as version, ? as run_id, current_timestamp as published_at",
             [version, run_id],
@@ -328,10 +332,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:
