@@ -279,6 +279,10 @@ def _trend_chart(frame: pd.DataFrame, kpi_id: str, kpis: dict[str, Definition], 
     )
 
 
+# The tolerance the project's fit tests and docs/rka-index.md use.
+FIT_TOLERANCE = 0.5
+
+
 def _rka_block(data: PublishedData, municipality_id: str, year: int, kpis: dict[str, Definition]) -> Block | None:
     if not data.has("fct_rka_indices"):
         return None
@@ -295,7 +299,7 @@ def _rka_block(data: PublishedData, municipality_id: str, year: int, kpis: dict[
         record = match.iloc[0]
         population = frame[(frame["index_kpi_id"] == kpi_id) & (frame["year"] == latest_year)]
         differences = population["difference"].dropna().abs()
-        within = (differences <= 2).mean() * 100 if not differences.empty else None
+        within = (differences <= FIT_TOLERANCE).mean() * 100 if not differences.empty else None
         lever = record.get("most_influential_component_id")
         gain = clean_number(record.get("most_influential_gain"))
         lever_text = ".."
@@ -321,13 +325,13 @@ def _rka_block(data: PublishedData, municipality_id: str, year: int, kpis: dict[
     table = Table(
         f"RKA:s index {latest_year}: publicerat i Kolada och omräknat i projektet",
         ["Publicerat (Kolada)", "Omräknat (projektet)", "Differens",
-         "Medelavvikelse alla kommuner", "Andel kommuner inom ±2, %", "Störst effekt om bäst bland kommunerna"],
+         "Medelavvikelse alla kommuner", "Andel kommuner inom ±0,5, %", "Störst effekt om bäst bland kommunerna"],
         rows,
         [
             f"Omräknat: {RKA_METHOD} – inte Koladas siffror. Indexet räknas om ur de ingående nyckeltalen så "
             "att man kan se vilken komponent som påverkar mest; differensen visar hur nära omräkningen kommer "
             "det publicerade värdet.",
-            "Medelavvikelse och andel inom ±2 indexenheter gäller alla kommuner samma år och visar hur väl "
+            "Medelavvikelse och andel inom ±0,5 indexenheter gäller alla kommuner samma år och visar hur väl "
             "omräkningen träffar Koladas index.",
         ],
         f"Publicerat: Källa: Kolada. Omräknat, differenser och effekt: {OWN_KOLADA_SOURCE} ({RKA_METHOD}).",
