@@ -1,0 +1,3 @@
+from orchestration.bench import main
+
+raise SystemExit(main())
