@@ -520,12 +520,16 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
         f"join (select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming on {incoming_keys})"
     )
     listed = ", ".join(content)
-    # Only this file's municipalities can hold a matching version; the rest of the table is not scanned.
+    known = " and ".join(f"versions.{name} is not distinct from incoming.{name}" for name in content)
+    # New versions are numbered in file order: an export lists its records in a stable order, so
+    # in every later snapshot both version ids and line numbers mostly count up by one, which
+    # DuckDB stores in a few bits per row.
     connection.execute(
         f"insert into {versions} (version_id, {listed}) "
-        f"select (select coalesce(max(version_id), 0) from {versions}) + row_number() over (order by {', '.join(identity)}), "
-        f"{listed} from (select {listed} from {_TYPED} where _reason is null "
-        f"except select {listed} from {versions} where {identity[0]} in (select {identity[0]} from {_TYPED}))"
+        f"select (select coalesce(max(version_id), 0) from {versions}) + row_number() over (order by incoming.first_rid), "
+        f"{', '.join(f'incoming.{name}' for name in content)} "
+        f"from (select {listed}, min(_rid) as first_rid from {_TYPED} where _reason is null group by all) as incoming "
+        f"anti join {versions} as versions on {known}"
     )
     matches = " and ".join(f"versions.{name} is not distinct from typed.{name}" for name in content)
     connection.execute(
