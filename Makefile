@@ -1,11 +1,11 @@
 # The project's one front door: README and CI use these targets only.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DUCKDB_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: setup run test lint dbt-docs dev report bench sample clean
+.PHONY: setup prepare run test lint dbt-docs dev report bench sample clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,21 +15,23 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 setup: $(VENV)/.installed
 
+## dbt manifest (the Dagster definitions are built from it) and DAGSTER_HOME.
+prepare: setup
+	$(BIN)/omsorgslager prepare
+
 ## Set up and run the whole pipeline on LANDING_DIR (default: the shipped sample).
 run: setup
 	$(BIN)/omsorgslager run
 
 ## Set up and run the test suite (includes sqlfluff lint of the dbt models).
-test: setup lint
+test: prepare lint
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 ## Dagster UI with the asset graph on http://127.0.0.1:3000
-dev: setup
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/omsorgslager prepare
+dev: prepare
 	$(BIN)/dagster dev -m orchestration.definitions
 
 ## The board's key-figure report per municipality (KOMMUN=1489 YEAR=2024 to choose).
