@@ -183,7 +183,28 @@ def _within(items: list[dict], kpis: set[str], years: set[str], municipalities: 
     ]
 
 
-class KoladaClient:
+class _ItemsFromPages:
+    """The item API both clients share: every item of every page, online or from saved files."""
+
+    def data(
+        self,
+        kpis: Sequence[str],
+        years: Sequence[int | str],
+        municipalities: Sequence[str] | None = None,
+    ) -> list[dict]:
+        return [item for page in self.data_pages(kpis, years, municipalities) for item in page.values]
+
+    def kpis(self, ids: Sequence[str] | None = None) -> list[dict]:
+        return [item for page in self.kpi_pages(ids) for item in page.values]
+
+    def municipalities(self) -> list[dict]:
+        return [item for page in self.municipality_pages() for item in page.values]
+
+    def municipality_groups(self) -> list[dict]:
+        return [item for page in self.municipality_group_pages() for item in page.values]
+
+
+class KoladaClient(_ItemsFromPages):
     """Online client: follows `next_url`, chunks id lists, retries transient failures."""
 
     def __init__(
@@ -207,25 +228,6 @@ class KoladaClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = rng or random.Random()
-
-    # -- items -------------------------------------------------------------------------
-
-    def data(
-        self,
-        kpis: Sequence[str],
-        years: Sequence[int | str],
-        municipalities: Sequence[str] | None = None,
-    ) -> list[dict]:
-        return [item for page in self.data_pages(kpis, years, municipalities) for item in page.values]
-
-    def kpis(self, ids: Sequence[str] | None = None) -> list[dict]:
-        return [item for page in self.kpi_pages(ids) for item in page.values]
-
-    def municipalities(self) -> list[dict]:
-        return [item for page in self.municipality_pages() for item in page.values]
-
-    def municipality_groups(self) -> list[dict]:
-        return [item for page in self.municipality_group_pages() for item in page.values]
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -339,28 +341,11 @@ def _segment(ids: Sequence[str]) -> str:
     return ",".join(quote(value, safe="") for value in ids)
 
 
-class OfflineKoladaClient:
+class OfflineKoladaClient(_ItemsFromPages):
     """Same item API as `KoladaClient`, answered from pages saved under `landing_dir/kolada/`."""
 
     def __init__(self, landing_dir: Path | str) -> None:
         self.kolada_dir = Path(landing_dir) / "kolada"
-
-    def data(
-        self,
-        kpis: Sequence[str],
-        years: Sequence[int | str],
-        municipalities: Sequence[str] | None = None,
-    ) -> list[dict]:
-        return [item for page in self.data_pages(kpis, years, municipalities) for item in page.values]
-
-    def kpis(self, ids: Sequence[str] | None = None) -> list[dict]:
-        return [item for page in self.kpi_pages(ids) for item in page.values]
-
-    def municipalities(self) -> list[dict]:
-        return [item for page in self.municipality_pages() for item in page.values]
-
-    def municipality_groups(self) -> list[dict]:
-        return [item for page in self.municipality_group_pages() for item in page.values]
 
     def data_pages(
         self,
