@@ -40,7 +40,10 @@ employment_months as (
     from int_employment_months_classified
 ),
 
-employment_by_level as (
+-- People are counted in two steps: one row per person and level saying which kinds of months
+-- the person had, then plain counts. Counting distinct person hashes straight in the eight
+-- grouping sets took about twenty times longer and was the slowest model of the build.
+individuals_by_level as (
     select
         municipality_id,
         year,
@@ -55,31 +58,69 @@ employment_by_level as (
         unit_id,
         occupation_group,
         grouping(occupation_group) = 1 as is_all_occupation_groups,
-        count(distinct person_hash) as n_individuals,
-        count(distinct person_hash) filter (where is_permanent) as n_individuals_permanent,
-        count(distinct person_hash) filter (where employment_form = 'Visstid') as n_individuals_temporary,
-        count(distinct person_hash) filter (where is_monthly_paid) as n_individuals_monthly_paid,
-        count(distinct person_hash) filter (where is_monthly_paid and sex = 'K') as n_individuals_monthly_paid_women,
-        count(distinct person_hash) filter (where is_monthly_paid and sex = 'M') as n_individuals_monthly_paid_men,
-        count(distinct person_hash) filter (
-            where is_monthly_paid and age_band = '-29'
-        ) as n_individuals_monthly_paid_age_29,
-        count(distinct person_hash) filter (
-            where is_monthly_paid and age_band = '30-49'
-        ) as n_individuals_monthly_paid_age_30_49,
-        count(distinct person_hash) filter (
-            where is_monthly_paid and age_band = '50-'
-        ) as n_individuals_monthly_paid_age_50,
-        count(distinct person_hash) filter (where employment_form = 'Timavlönad') as n_individuals_hourly_paid,
-        count(distinct person_hash) filter (
-            where employment_form = 'Timavlönad' and sex = 'K'
-        ) as n_individuals_hourly_paid_women,
-        count(distinct person_hash) filter (
-            where employment_form = 'Timavlönad' and sex = 'M'
-        ) as n_individuals_hourly_paid_men,
-        count(distinct person_hash) filter (
-            where is_permanent and is_elderly_care_staff
-        ) as n_individuals_elderly_care_staff,
+        person_hash,
+        coalesce(bool_or(is_permanent), false) as had_permanent,
+        coalesce(bool_or(employment_form = 'Visstid'), false) as had_temporary,
+        coalesce(bool_or(is_monthly_paid), false) as had_monthly_paid,
+        coalesce(bool_or(is_monthly_paid and sex = 'K'), false) as had_monthly_paid_women,
+        coalesce(bool_or(is_monthly_paid and sex = 'M'), false) as had_monthly_paid_men,
+        coalesce(bool_or(is_monthly_paid and age_band = '-29'), false) as had_monthly_paid_age_29,
+        coalesce(bool_or(is_monthly_paid and age_band = '30-49'), false) as had_monthly_paid_age_30_49,
+        coalesce(bool_or(is_monthly_paid and age_band = '50-'), false) as had_monthly_paid_age_50,
+        coalesce(bool_or(employment_form = 'Timavlönad'), false) as had_hourly_paid,
+        coalesce(bool_or(employment_form = 'Timavlönad' and sex = 'K'), false) as had_hourly_paid_women,
+        coalesce(bool_or(employment_form = 'Timavlönad' and sex = 'M'), false) as had_hourly_paid_men,
+        coalesce(bool_or(is_permanent and is_elderly_care_staff), false) as had_elderly_care_staff
+    from employment_months
+    group by grouping sets (
+        {%- for keys in grouping_keys %}
+            ({{ keys }}, person_hash){{ "," if not loop.last }}
+        {%- endfor %}
+    )
+),
+
+individual_counts_by_level as (
+    select
+        municipality_id,
+        year,
+        level,
+        area,
+        department,
+        unit_id,
+        occupation_group,
+        is_all_occupation_groups,
+        count(person_hash) as n_individuals,
+        count(person_hash) filter (where had_permanent) as n_individuals_permanent,
+        count(person_hash) filter (where had_temporary) as n_individuals_temporary,
+        count(person_hash) filter (where had_monthly_paid) as n_individuals_monthly_paid,
+        count(person_hash) filter (where had_monthly_paid_women) as n_individuals_monthly_paid_women,
+        count(person_hash) filter (where had_monthly_paid_men) as n_individuals_monthly_paid_men,
+        count(person_hash) filter (where had_monthly_paid_age_29) as n_individuals_monthly_paid_age_29,
+        count(person_hash) filter (where had_monthly_paid_age_30_49) as n_individuals_monthly_paid_age_30_49,
+        count(person_hash) filter (where had_monthly_paid_age_50) as n_individuals_monthly_paid_age_50,
+        count(person_hash) filter (where had_hourly_paid) as n_individuals_hourly_paid,
+        count(person_hash) filter (where had_hourly_paid_women) as n_individuals_hourly_paid_women,
+        count(person_hash) filter (where had_hourly_paid_men) as n_individuals_hourly_paid_men,
+        count(person_hash) filter (where had_elderly_care_staff) as n_individuals_elderly_care_staff
+    from individuals_by_level
+    group by municipality_id, year, level, area, department, unit_id, occupation_group, is_all_occupation_groups
+),
+
+employment_months_by_level as (
+    select
+        municipality_id,
+        year,
+        case
+            when grouping(unit_id) = 0 then 'enhet'
+            when grouping(department) = 0 then 'avdelning'
+            when grouping(area) = 0 then 'verksamhetsomrade'
+            else 'kommun'
+        end as level,
+        area,
+        department,
+        unit_id,
+        occupation_group,
+        grouping(occupation_group) = 1 as is_all_occupation_groups,
         count(*) filter (where is_permanent) as employment_months_permanent,
         count(*) filter (where employment_form = 'Visstid') as employment_months_temporary,
         count(*) filter (where employment_form = 'Timavlönad') as employment_months_hourly_paid,
@@ -128,6 +169,35 @@ employment_by_level as (
             ({{ keys }}){{ "," if not loop.last }}
         {%- endfor %}
     )
+),
+
+employment_by_level as (
+    select
+        months_by_level.*,
+        individual_counts.n_individuals,
+        individual_counts.n_individuals_permanent,
+        individual_counts.n_individuals_temporary,
+        individual_counts.n_individuals_monthly_paid,
+        individual_counts.n_individuals_monthly_paid_women,
+        individual_counts.n_individuals_monthly_paid_men,
+        individual_counts.n_individuals_monthly_paid_age_29,
+        individual_counts.n_individuals_monthly_paid_age_30_49,
+        individual_counts.n_individuals_monthly_paid_age_50,
+        individual_counts.n_individuals_hourly_paid,
+        individual_counts.n_individuals_hourly_paid_women,
+        individual_counts.n_individuals_hourly_paid_men,
+        individual_counts.n_individuals_elderly_care_staff
+    from employment_months_by_level as months_by_level
+    inner join individual_counts_by_level as individual_counts
+        on
+            months_by_level.municipality_id = individual_counts.municipality_id
+            and months_by_level.year = individual_counts.year
+            and months_by_level.level = individual_counts.level
+            and months_by_level.is_all_occupation_groups = individual_counts.is_all_occupation_groups
+            and months_by_level.area is not distinct from individual_counts.area
+            and months_by_level.department is not distinct from individual_counts.department
+            and months_by_level.unit_id is not distinct from individual_counts.unit_id
+            and months_by_level.occupation_group is not distinct from individual_counts.occupation_group
 ),
 
 endings as (
