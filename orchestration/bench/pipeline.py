@@ -167,11 +167,10 @@ def slowest_dbt_nodes(run_id: str, limit: int = 8) -> list[tuple[str, float]]:
     return sorted(timings, key=lambda item: -item[1])[:limit]
 
 
-def _reports_written_since(moment: float) -> int:
-    # `omsorgslager run` writes the reports to the report module's default folder, whatever the workspace.
-    from orchestration.reports.build import DEFAULT_OUT_DIR
+def _reports_written_since(workspace: Workspace, moment: float) -> int:
+    from orchestration.reports.build import default_out_dir
 
-    return sum(1 for path in DEFAULT_OUT_DIR.glob("*.html") if path.stat().st_mtime >= moment)
+    return sum(1 for path in default_out_dir(workspace.published).glob("*.html") if path.stat().st_mtime >= moment)
 
 
 def run_pipeline(workspace: Workspace, label: str) -> PipelineRun:
@@ -195,7 +194,7 @@ def run_pipeline(workspace: Workspace, label: str) -> PipelineRun:
         peak = max(trace.peak_between(start, end) for _, start, end, _ in mine)
         stages.append(StageTiming(name, seconds, peak, steps=len(mine)))
     last_step = max((end for _, _, end, _ in windows), default=child.ended)
-    reports = _reports_written_since(last_step)
+    reports = _reports_written_since(workspace, last_step)
     stages.append(StageTiming("report", child.ended - last_step, trace.peak_between(last_step, child.ended), steps=reports))
     return PipelineRun(
         label=label,

@@ -22,9 +22,13 @@ from orchestration.reports.personnel import personnel_section
 from orchestration.reports.published import PublishedData, PublishedDataMissing
 from orchestration.reports.quality import quality_section
 from orchestration.reports.render import render
-from orchestration.settings import PROJECT_ROOT, load_settings
+from orchestration.settings import load_settings
 
-DEFAULT_OUT_DIR = PROJECT_ROOT / "data" / "reports"
+
+
+def default_out_dir(publish_dir: Path) -> Path:
+    """Reports live beside the publication they were made from (data/reports by default)."""
+    return publish_dir.parent / "reports"
 
 
 def report_file_name(municipality_id: str, year: int) -> str:
@@ -138,10 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--kommun", help="kommunkod, t.ex. 1489; utan: alla kommuner i den publicerade versionen")
     parser.add_argument("--year", type=int, help="år; utan: senaste hela året för varje kommun")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR, help=f"mapp för rapporterna ({DEFAULT_OUT_DIR})")
+    parser.add_argument("--out", type=Path, help="mapp för rapporterna (standard: reports/ bredvid PUBLISH_DIR)")
     parser.add_argument("--publish-dir", type=Path, help="publiceringsmappen (standard: PUBLISH_DIR)")
     args = parser.parse_args(argv)
     publish_dir = args.publish_dir or load_settings().publish_dir
+    out_dir = args.out or default_out_dir(publish_dir)
     try:
         with PublishedData(publish_dir) as data:
             municipalities = [args.kommun] if args.kommun else available_municipalities(data)
@@ -156,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Den publicerade versionen innehåller ingen kommun.", file=sys.stderr)
             return 1
         for municipality_id, year in jobs:
-            path = build_report(publish_dir, municipality_id, year, args.out)
+            path = build_report(publish_dir, municipality_id, year, out_dir)
             print(f"Rapport för {municipality_id} {year}: {path}")
     except PublishedDataMissing as error:
         print(f"Ingen rapport: {error}", file=sys.stderr)
