@@ -32,7 +32,7 @@ def prepare(settings: Settings) -> None:
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
-    from orchestration.defs.transform.assets import dbt_resource
+    from orchestration.defs.transform.project import dbt_resource
 
     print("Förbereder dbt-projektet (dbt parse) …", flush=True)
     dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()

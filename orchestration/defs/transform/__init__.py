@@ -6,6 +6,7 @@ import dagster as dg
 
 
 def build_defs() -> dg.Definitions:
-    from orchestration.defs.transform.assets import dbt_models, dbt_resource
+    from orchestration.defs.transform.assets import dbt_models
+    from orchestration.defs.transform.project import dbt_resource
 
     return dg.Definitions(assets=[dbt_models], resources={"dbt": dbt_resource()})

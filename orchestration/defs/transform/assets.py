@@ -4,20 +4,16 @@ dbt sources `raw.<table>` map to the asset keys ["raw", <table>] that the
 ingest assets produce, so lineage lines up by naming alone.
 """
 
-
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.settings import DBT_PROJECT_DIR, load_settings
+from orchestration.defs.transform.project import dbt_project
+from orchestration.settings import load_settings
 from orchestration.warehouse import warehouse_lock
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def export_warehouse_path() -> None:
@@ -30,8 +26,3 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[
     export_warehouse_path()
     with warehouse_lock():
         yield from dbt.cli(["build"], context=context).stream()
-
-
-def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this interpreter, so a venv works without being activated.
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
