@@ -209,11 +209,11 @@ base_component_values_scaled as (
         component_values_ordered.n_component_values,
         component_bounds.component_p_low,
         component_bounds.component_p_high,
-        least(greatest(
-            (component_values_ordered.component_value - component_bounds.component_p_low)
-            / nullif(component_bounds.component_p_high - component_bounds.component_p_low, 0) * 100,
-            0
-        ), 100) as scaled_value
+        {{ scale_between(
+            'component_values_ordered.component_value',
+            'component_bounds.component_p_low',
+            'component_bounds.component_p_high'
+        ) }} as scaled_value
     from component_values_ordered
     inner join component_bounds
         on
@@ -332,15 +332,16 @@ base_indices as (
         bounds.index_p_high,
         bounds.n_index_population,
         case when population.is_complete then population.mean_score end as mean_score,
-        case when population.is_complete then least(greatest(
-            (population.mean_score - bounds.index_p_low) / nullif(bounds.index_p_high - bounds.index_p_low, 0) * 100,
-            0
-        ), 100) end as recomputed_value,
-        case when population.is_complete then least(greatest(
-            (population.mean_score - bounds.all_complete_p_low)
-            / nullif(bounds.all_complete_p_high - bounds.all_complete_p_low, 0) * 100,
-            0
-        ), 100) end as recomputed_value_all_complete
+        case when population.is_complete then {{ scale_between(
+            'population.mean_score',
+            'bounds.index_p_low',
+            'bounds.index_p_high'
+        ) }} end as recomputed_value,
+        case when population.is_complete then {{ scale_between(
+            'population.mean_score',
+            'bounds.all_complete_p_low',
+            'bounds.all_complete_p_high'
+        ) }} end as recomputed_value_all_complete
     from base_population as population
     inner join base_bounds as bounds
         on
@@ -362,11 +363,11 @@ base_component_rows as (
         indices.n_index_population,
         indices.recomputed_value,
         indices.recomputed_value_all_complete,
-        least(greatest(
-            (indices.mean_score + (100 - scores.component_score) / component_counts.n_components - indices.index_p_low)
-            / nullif(indices.index_p_high - indices.index_p_low, 0) * 100,
-            0
-        ), 100) - indices.recomputed_value as index_gain_if_best
+        {{ scale_between(
+            'indices.mean_score + (100 - scores.component_score) / component_counts.n_components',
+            'indices.index_p_low',
+            'indices.index_p_high'
+        ) }} - indices.recomputed_value as index_gain_if_best
     from base_component_scores as scores
     inner join component_counts
         on scores.index_kpi_id = component_counts.index_kpi_id
@@ -486,10 +487,11 @@ composite_indices as (
         bounds.index_p_high,
         bounds.n_index_population,
         case when population.is_complete then population.mean_score end as mean_score,
-        case when population.is_complete then least(greatest(
-            (population.mean_score - bounds.index_p_low) / nullif(bounds.index_p_high - bounds.index_p_low, 0) * 100,
-            0
-        ), 100) end as recomputed_value
+        case when population.is_complete then {{ scale_between(
+            'population.mean_score',
+            'bounds.index_p_low',
+            'bounds.index_p_high'
+        ) }} end as recomputed_value
     from composite_population as population
     inner join composite_bounds as bounds
         on
@@ -510,11 +512,11 @@ composite_component_rows as (
         indices.index_p_high,
         indices.n_index_population,
         indices.recomputed_value,
-        least(greatest(
-            (indices.mean_score + (100 - scores.component_score) / component_counts.n_components - indices.index_p_low)
-            / nullif(indices.index_p_high - indices.index_p_low, 0) * 100,
-            0
-        ), 100) - indices.recomputed_value as index_gain_if_best
+        {{ scale_between(
+            'indices.mean_score + (100 - scores.component_score) / component_counts.n_components',
+            'indices.index_p_low',
+            'indices.index_p_high'
+        ) }} - indices.recomputed_value as index_gain_if_best
     from composite_component_scores as scores
     inner join component_counts
         on scores.index_kpi_id = component_counts.index_kpi_id
