@@ -199,9 +199,11 @@ def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str 
             selects[table] = published_select(MART_SCHEMA, table, columns)
             # An order-independent digest of every row: same rows, same digest.
             # Floating-point sums come out of DuckDB's parallel aggregation in any order, so their last
-            # bits differ between identical rebuilds; compare them at a precision no figure is read at.
+            # bits differ between identical rebuilds. Compare them rounded to 6 decimals (noise around
+            # zero, e.g. a difference of 1e-14) and then at single precision (noise on large values,
+            # where a fixed-decimal rounding boundary alone would now and then be straddled).
             digest_columns = ", ".join(
-                f"round({_quoted(name)}, 6)" if data_type.upper() in ("DOUBLE", "FLOAT", "REAL") else _quoted(name)
+                f"cast(round({_quoted(name)}, 6) as float)" if data_type.upper() in ("DOUBLE", "FLOAT", "REAL") else _quoted(name)
                 for name, data_type in columns
             )
             rows, row_digest = connection.execute(
