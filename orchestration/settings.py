@@ -10,6 +10,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_LANDING_DIR = PROJECT_ROOT / "seeds" / "landing"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
+# DuckDB's own default is 80 % of RAM: its buffer pool then grows into memory the
+# rest of the run needs. With a limit, large sorts and joins spill to disk instead.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+
 # Only for the shipped, synthetic sample: it holds no real personnummer, so a
 # published demo key is harmless there and lets `make run` work out of the box.
 DEMO_PSEUDONYM_KEY = "demo-key-for-synthetic-sample-data-only"
@@ -26,10 +30,20 @@ class Settings:
     publish_dir: Path
     pseudonym_key: bytes
     demo_mode: bool
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @property
     def lock_path(self) -> Path:
         return self.duckdb_path.with_name(self.duckdb_path.name + ".lock")
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        """Where DuckDB spills what does not fit under the memory limit: beside the warehouse, not in /tmp."""
+        return self.duckdb_path.with_name(self.duckdb_path.name + ".tmp")
+
+    def duckdb_config(self) -> dict[str, str]:
+        """Connection settings for every DuckDB connection the pipeline opens on warehouse-sized data."""
+        return {"memory_limit": self.duckdb_memory_limit, "temp_directory": str(self.duckdb_temp_dir)}
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -55,4 +69,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         publish_dir=publish_dir,
         pseudonym_key=key.encode("utf-8"),
         demo_mode=demo_mode,
+        duckdb_memory_limit=env.get("DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
     )

@@ -37,7 +37,7 @@ def warehouse_connection(
     with warehouse_lock(settings):
         if read_only and not Path(settings.duckdb_path).exists():
             raise FileNotFoundError(f"Warehouse file {settings.duckdb_path} does not exist yet; run the pipeline first.")
-        connection = duckdb.connect(str(settings.duckdb_path), read_only=read_only)
+        connection = duckdb.connect(str(settings.duckdb_path), read_only=read_only, config=settings.duckdb_config())
         try:
             yield connection
         finally:
