@@ -50,6 +50,11 @@ PUBLICATION_TABLE = "_publication"
 BUILDING_PREFIX = ".building-"
 VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 
+# Rows sorted by municipality and period, so a reader filtering on municipality_id (each report,
+# a BI tool's slicer) skips the row groups of every other municipality by their min/max statistics.
+SORT_COLUMNS = ("municipality_id", "year", "period", "snapshot_date")
+PARQUET_OPTIONS = "format parquet, compression zstd, row_group_size 122880"
+
 
 class PublishRefused(RuntimeError):
     """Publishing would expose data that did not pass its checks, or there is nothing to publish."""
@@ -61,6 +66,7 @@ class Publication:
     path: Path
     rows_by_table: dict[str, int]
     unchanged: bool = False  # the marts held what the current version holds; nothing was written
+    reused_tables: tuple[str, ...] = ()  # unchanged since the previous version, whose files were shared
 
 
 def current_link(publish_dir: Path) -> Path:
@@ -109,7 +115,7 @@ def publish_marts(
     staging = versions / f"{BUILDING_PREFIX}{version}-{os.getpid()}"
     (staging / "marts").mkdir(parents=True)
     try:
-        export = _export_marts(settings, staging / "marts", current_fingerprint=current.get("fingerprint"))
+        export = _export_marts(settings, staging / "marts", current=current)
         if export is None:
             shutil.rmtree(staging)
             return Publication(
@@ -118,7 +124,8 @@ def publish_marts(
                 rows_by_table={table: info["rows"] for table, info in current["tables"].items()},
                 unchanged=True,
             )
-        _build_duckdb_copy(staging, export, version=version, run_id=run_id)
+        previous_dir = versions / current["version"] if current else None
+        _build_duckdb_copy(settings, staging, export, previous_dir=previous_dir, version=version, run_id=run_id)
         if quality_dir is not None and quality_dir.is_dir():
             shutil.copytree(quality_dir, staging / "quality", symlinks=False)
         _write_json(
@@ -139,15 +146,36 @@ def publish_marts(
         raise
     _switch_current(publish_dir, version)
     prune_versions(publish_dir, keep=keep)
-    return Publication(version=version, path=final, rows_by_table=export.rows_by_table)
+    return Publication(
+        version=version,
+        path=final,
+        rows_by_table=export.rows_by_table,
+        reused_tables=tuple(sorted(export.reused_tables)),
+    )
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    rows: int
+    fingerprint: str
+    reused_from: str | None  # the version whose file this version shares; None when written now
+    sha256: str | None  # known up front for a shared file, computed after the lock is released otherwise
 
 
 @dataclass(frozen=True)
 class Export:
-    rows_by_table: dict[str, int]
+    tables: dict[str, PublishedTable]
     table_comments: dict[str, str]
     column_comments: list[tuple[str, str, str]]
     fingerprint: str
+
+    @property
+    def rows_by_table(self) -> dict[str, int]:
+        return {table: info.rows for table, info in self.tables.items()}
+
+    @property
+    def reused_tables(self) -> set[str]:
+        return {table for table, info in self.tables.items() if info.reused_from is not None}
 
 
 def _current_manifest(publish_dir: Path) -> dict[str, Any]:
@@ -156,8 +184,14 @@ def _current_manifest(publish_dir: Path) -> dict[str, Any]:
     return json.loads((current_link(publish_dir) / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str | None) -> Export | None:
-    """Copy each mart to Parquet while holding the warehouse lock; None when nothing changed."""
+def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any]) -> Export | None:
+    """Copy each changed mart to Parquet while holding the warehouse lock; None when nothing changed.
+
+    A mart whose fingerprint equals the one the current version recorded for it is not written again:
+    the current version's file is hard-linked (or copied, where links are impossible) into the new one.
+    """
+    previous_dir = versions_dir(settings.publish_dir) / current["version"] if current else None
+    previous_tables: Mapping[str, Any] = current.get("tables", {})
     with warehouse_connection(settings, read_only=True) as connection:
         tables = [
             row[0]
@@ -168,13 +202,16 @@ def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str 
         ]
         if not tables:
             raise PublishRefused(f"Schemat {MART_SCHEMA} i lagret saknar tabeller: inget att publicera.")
+        published = list(filter(is_published, tables))
         # dbt persists the Swedish model and column descriptions as comments; BI users see them too.
-        table_comments = dict(
-            connection.execute(
+        table_comments = {
+            table: comment
+            for table, comment in connection.execute(
                 "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
                 [MART_SCHEMA],
             ).fetchall()
-        )
+            if table in published
+        }
         column_comments = [
             (table, column, comment)
             for table, column, comment in connection.execute(
@@ -182,11 +219,10 @@ def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str 
                 "where schema_name = ? and comment is not null order by all",
                 [MART_SCHEMA],
             ).fetchall()
-            if column not in PERSONAL_COLUMNS
+            if table in published and column not in PERSONAL_COLUMNS
         ]
-        selects: dict[str, str] = {}
-        content: dict[str, Any] = {"tables": {}, "comments": [sorted(table_comments.items()), column_comments]}
-        for table in filter(is_published, tables):
+        plans: dict[str, tuple[str, int, str]] = {}
+        for table in published:
             columns = [
                 (name, data_type)
                 for name, data_type in connection.execute(
@@ -196,49 +232,114 @@ def _export_marts(settings: Settings, target: Path, *, current_fingerprint: str 
                 ).fetchall()
                 if name not in PERSONAL_COLUMNS
             ]
-            selects[table] = published_select(MART_SCHEMA, table, columns)
-            # An order-independent digest of every row: same rows, same digest.
-            # Floating-point sums come out of DuckDB's parallel aggregation in any order, so their last
-            # bits differ between identical rebuilds. Compare them rounded to 6 decimals (noise around
-            # zero, e.g. a difference of 1e-14) and then at single precision (noise on large values,
-            # where a fixed-decimal rounding boundary alone would now and then be straddled).
-            digest_columns = ", ".join(
-                f"cast(round({_quoted(name)}, 6) as float)" if data_type.upper() in ("DOUBLE", "FLOAT", "REAL") else _quoted(name)
-                for name, data_type in columns
+            sort_columns = [name for name in SORT_COLUMNS if name in dict(columns)]
+            select = published_select(MART_SCHEMA, table, columns)
+            rows, row_digest = _row_digest(connection, select, columns)
+            if sort_columns:
+                select += f" order by {', '.join(_quoted(name) for name in sort_columns)}"
+            fingerprint = _digest(
+                {
+                    "columns": columns,
+                    "rows": rows,
+                    "row_digest": row_digest,
+                    "comment": table_comments.get(table),
+                    "column_comments": [entry[1:] for entry in column_comments if entry[0] == table],
+                    "layout": [PARQUET_OPTIONS, sort_columns],
+                }
             )
-            rows, row_digest = connection.execute(
-                f"select count(*), coalesce(sum(hash(row_values)::hugeint), 0) "
-                f"from (select {digest_columns} from ({selects[table]})) as row_values"
-            ).fetchone()
-            content["tables"][table] = {"columns": columns, "rows": rows, "row_digest": str(row_digest)}
-        fingerprint = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-        if fingerprint == current_fingerprint:
+            plans[table] = (select, rows, fingerprint)
+        fingerprint = _digest({table: plan[2] for table, plan in plans.items()})
+        if fingerprint == current.get("fingerprint"):
             return None
-        for table, select in selects.items():
-            connection.execute(
-                f"copy ({select}) to '{_sql_path(target / f'{table}.parquet')}' (format parquet, compression zstd)"
-            )
+        exported: dict[str, PublishedTable] = {}
+        for table, (select, rows, table_fingerprint) in plans.items():
+            parquet = target / f"{table}.parquet"
+            previous = previous_tables.get(table, {})
+            if (
+                previous_dir is not None
+                and previous.get("fingerprint") == table_fingerprint
+                and _share(previous_dir / previous["parquet"], parquet)
+            ):
+                exported[table] = PublishedTable(rows, table_fingerprint, current["version"], previous["sha256"])
+            else:
+                connection.execute(f"copy ({select}) to '{_sql_path(parquet)}' ({PARQUET_OPTIONS})")
+                exported[table] = PublishedTable(rows, table_fingerprint, None, None)
     return Export(
-        rows_by_table={table: info["rows"] for table, info in content["tables"].items()},
+        tables=exported,
         table_comments=table_comments,
         column_comments=column_comments,
         fingerprint=fingerprint,
     )
 
 
-def _build_duckdb_copy(staging: Path, export: Export, *, version: str, run_id: str) -> None:
-    connection = duckdb.connect(str(staging / "warehouse.duckdb"))
+def _row_digest(
+    connection: duckdb.DuckDBPyConnection, select: str, columns: list[tuple[str, str]]
+) -> tuple[int, str]:
+    """Row count and an order-independent digest of every row: same rows, same digest.
+
+    Floating-point sums come out of DuckDB's parallel aggregation in any order, so their last
+    bits differ between identical rebuilds. Compare them rounded to 6 decimals (noise around
+    zero, e.g. a difference of 1e-14) and then at single precision (noise on large values,
+    where a fixed-decimal rounding boundary alone would now and then be straddled).
+    """
+    digest_columns = ", ".join(
+        f"cast(round({_quoted(name)}, 6) as float)" if data_type.upper() in ("DOUBLE", "FLOAT", "REAL") else _quoted(name)
+        for name, data_type in columns
+    )
+    rows, row_digest = connection.execute(
+        f"select count(*), coalesce(sum(hash(row_values)::hugeint), 0) "
+        f"from (select {digest_columns} from ({select})) as row_values"
+    ).fetchone()
+    return rows, str(row_digest)
+
+
+def _share(source: Path, target: Path) -> bool:
+    """Put the previous version's file at `target` without rewriting it; False if it is gone."""
+    if not source.is_file():
+        return False
     try:
-        for table in export.rows_by_table:
+        os.link(source, target)
+    except OSError:
+        # A file system without hard links (or a publish dir spanning devices): copy the bytes.
+        shutil.copyfile(source, target)
+    return True
+
+
+def _build_duckdb_copy(
+    settings: Settings, staging: Path, export: Export, *, previous_dir: Path | None, version: str, run_id: str
+) -> None:
+    """The version's warehouse.duckdb: the previous one with its changed tables replaced, when one can be reused."""
+    database = staging / "warehouse.duckdb"
+    reused = export.reused_tables
+    previous = previous_dir / "warehouse.duckdb" if previous_dir is not None else None
+    if reused and previous is not None and previous.is_file():
+        shutil.copyfile(previous, database)
+    else:
+        reused = set()
+    spill = staging / ".spill"
+    connection = duckdb.connect(str(database), config={**settings.duckdb_config(), "temp_directory": str(spill)})
+    try:
+        stale = [
+            row[0]
+            for row in connection.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()
+            if row[0] not in reused
+        ]
+        for table in stale:
+            connection.execute(f"drop table {_quoted(table)}")
+        # Blocks freed by the drops are reused by the tables created below only after a checkpoint;
+        # without it every replaced table would leave its old size behind in the file.
+        connection.execute("checkpoint")
+        written = [table for table in export.tables if table not in reused]
+        for table in written:
             parquet = staging / "marts" / f"{table}.parquet"
             connection.execute(f"create table {_quoted(table)} as select * from read_parquet('{_sql_path(parquet)}')")
         for table, comment in export.table_comments.items():
-            if table in export.rows_by_table:
+            if table in written:
                 connection.execute(f"comment on table {_quoted(table)} is {_literal(comment)}")
         for table, column, comment in export.column_comments:
-            if table in export.rows_by_table:
+            if table in written:
                 connection.execute(f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal(comment)}")
-        for table in export.rows_by_table:
+        for table in written:
             columns = {row[0] for row in connection.execute(f"describe {_quoted(table)}").fetchall()}
             if "is_suppressed" in columns:
                 connection.execute(f"comment on column {_quoted(table)}.is_suppressed is {_literal(SUPPRESSION_COMMENT)}")
@@ -249,6 +350,7 @@ def _build_duckdb_copy(staging: Path, export: Export, *, version: str, run_id: s
         connection.execute("checkpoint")
     finally:
         connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[str, Any]:
@@ -259,11 +361,13 @@ def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[
         "fingerprint": export.fingerprint,
         "tables": {
             table: {
-                "rows": rows,
+                "rows": info.rows,
                 "parquet": f"marts/{table}.parquet",
-                "sha256": _sha256(staging / "marts" / f"{table}.parquet"),
+                "sha256": info.sha256 or _sha256(staging / "marts" / f"{table}.parquet"),
+                "fingerprint": info.fingerprint,
+                "reused_from": info.reused_from,
             }
-            for table, rows in export.rows_by_table.items()
+            for table, info in export.tables.items()
         },
         "duckdb": {"path": "warehouse.duckdb", "sha256": _sha256(staging / "warehouse.duckdb")},
     }
@@ -321,8 +425,10 @@ def _remove_abandoned_builds(versions: Path) -> None:
 
 def _make_read_only(directory: Path) -> None:
     read_only = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+    writable = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
     for path in directory.rglob("*"):
-        if path.is_file():
+        # A file shared with the previous version is read-only already, and may belong to another user.
+        if path.is_file() and path.stat().st_mode & writable:
             path.chmod(read_only)
 
 
@@ -333,6 +439,10 @@ def _make_writable_and_retry(function: Any, path: str, _error: Any) -> None:
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def _digest(content: Any) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _sha256(path: Path) -> str:
