@@ -43,6 +43,7 @@ def check_metadata(outcome: SuiteOutcome, mart: str) -> dict[str, dg.MetadataVal
         "failures": dg.MetadataValue.json(_failure_json(failures)),
         "warnings": dg.MetadataValue.json(_failure_json(warnings)),
         "rows_validated": dg.MetadataValue.json(outcome.rows_by_frame),
+        "rows_carried_over": dg.MetadataValue.json(outcome.rows_carried_over_by_frame),
         "data_docs": dg.MetadataValue.path(outcome.data_docs_index),
     }
 

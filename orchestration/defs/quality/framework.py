@@ -14,6 +14,7 @@ happen after the lock is released, so the lock is held only for the reads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -28,12 +29,14 @@ from typing import Any
 import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
 
+from orchestration.defs.quality import batches
 from orchestration.defs.quality.overview import write_overview
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_connection
@@ -61,7 +64,7 @@ class FrameCheck:
 
     name: str
     mart: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | batches.MunicipalityBatches
     key_columns: tuple[str, ...]
     expectations: Sequence[gx.expectations.Expectation]
     parameters: Mapping[str, Any] = field(default_factory=dict)
@@ -118,6 +121,8 @@ class SuiteOutcome:
     rows_by_frame: dict[str, int]
     failures: list[FailedExpectation]
     data_docs_index: str
+    # Rows of unchanged municipalities whose earlier pass was kept instead of validating them again.
+    rows_carried_over_by_frame: dict[str, int] = field(default_factory=dict)
 
     @property
     def blocking_failures(self) -> list[FailedExpectation]:
@@ -162,6 +167,7 @@ class SuiteOutcome:
             "rows_by_frame": self.rows_by_frame,
             "failures": [failure.__dict__ for failure in self.failures],
             "data_docs_index": self.data_docs_index,
+            "rows_carried_over_by_frame": self.rows_carried_over_by_frame,
         }
 
     @classmethod
@@ -174,6 +180,7 @@ class SuiteOutcome:
             rows_by_frame=dict(data["rows_by_frame"]),
             failures=[FailedExpectation(**failure) for failure in data["failures"]],
             data_docs_index=data["data_docs_index"],
+            rows_carried_over_by_frame=dict(data.get("rows_carried_over_by_frame", {})),
         )
 
 
@@ -270,8 +277,206 @@ def _observed(result: Mapping[str, Any]) -> str | None:
     return str(observed)
 
 
-def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Path) -> SuiteOutcome:
-    """Validate every frame in one ephemeral GX context and render its Data Docs into `docs_dir`."""
+def _columns_read(frame_check: FrameCheck, available: Sequence[str]) -> list[str]:
+    """The columns the expectations and example keys name, in the query's order; personal columns never."""
+    named = {batches.BATCH_COLUMN, *frame_check.key_columns}
+    for item in frame_check.expectations:
+        for attribute in ("column", "column_A", "column_B"):
+            value = getattr(item, attribute, None)
+            if isinstance(value, str):
+                named.add(value)
+        named.update(getattr(item, "column_list", None) or ())
+    return [column for column in available if column in named and column not in PERSONAL_COLUMNS]
+
+
+def _check_keys_hold_per_batch(frame_check: FrameCheck) -> None:
+    for item in frame_check.expectations:
+        columns = getattr(item, "column_list", None) or [getattr(item, "column", None)]
+        if "unique" in item.expectation_type and batches.BATCH_COLUMN not in columns:
+            raise ValueError(
+                f"{frame_check.name}: {item.expectation_type} on {columns} cannot be checked per municipality"
+            )
+
+
+@dataclass
+class _MergedFailure:
+    first: FailedExpectation
+    unexpected_count: int | None
+    example_keys: list[dict[str, Any]]
+    observed: list[tuple[str | None, str]]
+
+
+class _FrameFailures:
+    """One failure per expectation of a frame, however many batches it failed in."""
+
+    def __init__(self, frame_check: FrameCheck) -> None:
+        self.frame_check = frame_check
+        self._merged: dict[str, _MergedFailure] = {}
+
+    def add(self, checkpoint_result: Any, label: str | None) -> bool:
+        """Record a batch's failures; True when the batch had any (blocking or not)."""
+        failed = False
+        for validation_result in checkpoint_result.run_results.values():
+            for result in validation_result.results:
+                if result.success:
+                    continue
+                failed = True
+                self._add(_failure(self.frame_check, result), label)
+        return failed
+
+    def _add(self, failure: FailedExpectation, label: str | None) -> None:
+        merged = self._merged.get(failure.expectation)
+        if merged is None:
+            merged = self._merged[failure.expectation] = _MergedFailure(failure, None, [], [])
+        if failure.unexpected_count is not None:
+            merged.unexpected_count = (merged.unexpected_count or 0) + failure.unexpected_count
+        for example in failure.example_keys:
+            if len(merged.example_keys) < EXAMPLES_PER_FAILURE and example not in merged.example_keys:
+                merged.example_keys.append(example)
+        if failure.observed is not None:
+            merged.observed.append((label, failure.observed))
+
+    def failures(self) -> list[FailedExpectation]:
+        return [
+            dataclasses.replace(
+                merged.first,
+                unexpected_count=merged.unexpected_count,
+                example_keys=merged.example_keys,
+                observed=_merged_observed(merged.observed),
+            )
+            for merged in self._merged.values()
+        ]
+
+
+def _merged_observed(observed: list[tuple[str | None, str]]) -> str | None:
+    """One value as GX gave it; per batch, labelled with its municipalities, when batches differ."""
+    values = list(dict.fromkeys(value for _, value in observed))
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    shown = [f"{label}: {value}" if label else value for label, value in observed[:EXAMPLES_IN_MESSAGE]]
+    if len(observed) > EXAMPLES_IN_MESSAGE:
+        shown.append(f"och {len(observed) - EXAMPLES_IN_MESSAGE} till")
+    return "; ".join(shown)
+
+
+def _failure(frame_check: FrameCheck, result: Any) -> FailedExpectation:
+    configuration = result.expectation_config
+    meta = configuration.meta or {}
+    details = result.result or {}
+    error = _exception_message(result.exception_info)
+    if error is not None:
+        details = {"observed_value": error}
+    return FailedExpectation(
+        mart=frame_check.mart,
+        frame=frame_check.name,
+        expectation=meta.get("check_id", configuration.type),
+        expectation_type=configuration.type,
+        description=configuration.description or "",
+        unexpected_count=_plain(details.get("unexpected_count")),
+        example_keys=_example_keys(details, frame_check.key_columns),
+        observed=_observed(details),
+        # An expectation that could not be evaluated (a missing column) always blocks.
+        blocking=bool(meta.get("blocking", True)) or error is not None,
+    )
+
+
+def _checkpoint(
+    context: gx.data_context.AbstractDataContext, source: Any, suite: MartSuite, frame_check: FrameCheck
+) -> gx.Checkpoint:
+    batch_definition = source.add_dataframe_asset(frame_check.name).add_batch_definition_whole_dataframe(
+        frame_check.name
+    )
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_check.name}"))
+    for item in frame_check.expectations:
+        gx_suite.add_expectation(item)
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{suite.name}.{frame_check.name}", data=batch_definition, suite=gx_suite)
+    )
+    result_format = dict(RESULT_FORMAT)
+    if frame_check.key_columns:
+        result_format["unexpected_index_column_names"] = list(frame_check.key_columns)
+    # Data Docs are rendered per batch on demand (`_render_docs`), not for every batch.
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{suite.name}.{frame_check.name}",
+            validation_definitions=[validation],
+            actions=[],
+            result_format=result_format,
+        )
+    )
+
+
+def _render_docs(checkpoint_result: Any) -> None:
+    gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE]).run(checkpoint_result)
+
+
+@dataclass(frozen=True)
+class _FrameRows:
+    validated: int
+    carried_over: int
+
+
+def _validate_in_batches(
+    checkpoint: gx.Checkpoint,
+    frame_check: FrameCheck,
+    failures: _FrameFailures,
+    connection: duckdb.DuckDBPyConnection,
+    passed: batches.PassedBatches | None,
+) -> _FrameRows:
+    source = frame_check.frame
+    assert isinstance(source, batches.MunicipalityBatches)
+    _check_keys_hold_per_batch(frame_check)
+    columns = _columns_read(frame_check, batches.query_columns(connection, source))
+    prints = batches.fingerprints(connection, source, columns)
+    per_batch = {name for counts in source.parameters_by_municipality.values() for name in counts}
+    # Whole-mart totals of per-municipality parameters would make every change re-validate everything.
+    shared = {name: value for name, value in frame_check.parameters.items() if name not in per_batch}
+    definition = batches.definition_hash(source, columns, frame_check.expectations, shared)
+    previous = passed.passed(frame_check.name, definition) if passed is not None else {}
+    still_passing = {
+        municipality: digest for municipality, (_, digest) in prints.items() if previous.get(municipality) == digest
+    }
+    to_validate = {municipality: rows for municipality, (rows, _) in prints.items() if municipality not in still_passing}
+    # An empty mart is still validated once, so its expectations report on it.
+    planned = batches.plan_batches(to_validate) or ([] if still_passing else [[]])
+    validated = 0
+    for index, municipalities in enumerate(planned):
+        frame = batches.read_batch(connection, source, columns, municipalities)
+        label = batches.batch_label(municipalities)
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters={**frame_check.parameters, **batches.batch_parameters(source, municipalities)},
+            run_id=RunIdentifier(run_name=label),
+        )
+        validated += len(frame)
+        del frame
+        batch_failed = failures.add(result, label)
+        # One page per frame for a clean run, plus one per failing batch.
+        if index == 0 or batch_failed:
+            _render_docs(result)
+        if not batch_failed:
+            still_passing.update({municipality: prints[municipality][1] for municipality in municipalities})
+    if passed is not None:
+        passed.replace(frame_check.name, definition, still_passing)
+    carried_over = sum(prints[municipality][0] for municipality in still_passing if municipality not in to_validate)
+    return _FrameRows(validated=validated, carried_over=carried_over)
+
+
+def validate_frames(
+    suite: MartSuite,
+    frames: Iterable[FrameCheck],
+    docs_dir: Path,
+    *,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    passed: batches.PassedBatches | None = None,
+) -> SuiteOutcome:
+    """Validate every frame in one ephemeral GX context and render its Data Docs into `docs_dir`.
+
+    Frames given as `MunicipalityBatches` are read through `connection` batch by
+    batch; with `passed`, unchanged municipalities that passed before are carried over.
+    """
     docs_dir.mkdir(parents=True, exist_ok=True)
     # GX logs every metric computation at INFO; the outcome is reported by the check instead.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -279,63 +484,35 @@ def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Pa
     source = context.data_sources.add_pandas(f"{suite.name}_marts")
     expectations_by_mart = {mart: 0 for mart in suite.marts}
     rows_by_frame: dict[str, int] = {}
+    rows_carried_over_by_frame: dict[str, int] = {}
     failures: list[FailedExpectation] = []
     for frame_check in frames:
-        batch_definition = source.add_dataframe_asset(frame_check.name).add_batch_definition_whole_dataframe(
-            frame_check.name
-        )
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_check.name}"))
-        for item in frame_check.expectations:
-            gx_suite.add_expectation(item)
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite.name}.{frame_check.name}", data=batch_definition, suite=gx_suite)
-        )
-        result_format = dict(RESULT_FORMAT)
-        if frame_check.key_columns:
-            result_format["unexpected_index_column_names"] = list(frame_check.key_columns)
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=f"{suite.name}.{frame_check.name}",
-                validation_definitions=[validation],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE])],
-                result_format=result_format,
+        checkpoint = _checkpoint(context, source, suite, frame_check)
+        frame_failures = _FrameFailures(frame_check)
+        if isinstance(frame_check.frame, batches.MunicipalityBatches):
+            if connection is None:
+                raise ValueError(f"{frame_check.name} is read in batches and needs a warehouse connection")
+            rows = _validate_in_batches(checkpoint, frame_check, frame_failures, connection, passed)
+            rows_by_frame[frame_check.name] = rows.validated
+            rows_carried_over_by_frame[frame_check.name] = rows.carried_over
+        else:
+            frame = frame_check.frame.drop(
+                columns=[column for column in frame_check.frame.columns if column in PERSONAL_COLUMNS]
             )
-        )
-        frame = frame_check.frame.drop(
-            columns=[column for column in frame_check.frame.columns if column in PERSONAL_COLUMNS]
-        )
-        checkpoint_result = checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters=dict(frame_check.parameters),
-        )
+            result = checkpoint.run(
+                batch_parameters={"dataframe": frame},
+                expectation_parameters=dict(frame_check.parameters),
+            )
+            frame_failures.add(result, None)
+            _render_docs(result)
+            rows_by_frame[frame_check.name] = len(frame)
         expectations_by_mart[frame_check.mart] = expectations_by_mart.get(frame_check.mart, 0) + len(
             frame_check.expectations
         )
-        rows_by_frame[frame_check.name] = len(frame_check.frame)
-        for validation_result in checkpoint_result.run_results.values():
-            for result in validation_result.results:
-                if result.success:
-                    continue
-                configuration = result.expectation_config
-                meta = configuration.meta or {}
-                details = result.result or {}
-                error = _exception_message(result.exception_info)
-                if error is not None:
-                    details = {"observed_value": error}
-                failures.append(
-                    FailedExpectation(
-                        mart=frame_check.mart,
-                        frame=frame_check.name,
-                        expectation=meta.get("check_id", configuration.type),
-                        expectation_type=configuration.type,
-                        description=configuration.description or "",
-                        unexpected_count=_plain(details.get("unexpected_count")),
-                        example_keys=_example_keys(details, frame_check.key_columns),
-                        observed=_observed(details),
-                        # An expectation that could not be evaluated (a missing column) always blocks.
-                        blocking=bool(meta.get("blocking", True)) or error is not None,
-                    )
-                )
+        failures += frame_failures.failures()
+    if not (docs_dir / "index.html").is_file():
+        # Every frame carried over: the site still gets its (empty) index page.
+        context.build_data_docs(site_names=[DATA_DOCS_SITE])
     return SuiteOutcome(
         suite=suite.name,
         title=suite.title,
@@ -344,6 +521,7 @@ def validate_frames(suite: MartSuite, frames: Iterable[FrameCheck], docs_dir: Pa
         rows_by_frame=rows_by_frame,
         failures=failures,
         data_docs_index=str(docs_dir / "index.html"),
+        rows_carried_over_by_frame=rows_carried_over_by_frame,
     )
 
 
@@ -355,12 +533,24 @@ def validation_run_dir(settings: Settings, run_id: str) -> Path:
     return validation_root(settings) / run_id
 
 
+def passed_batches_path(settings: Settings, suite: str) -> Path:
+    # A dot folder: `prune_validation_runs` treats every other folder as a run.
+    return validation_root(settings) / ".passed" / f"{suite}.json"
+
+
 def run_suite(suite: MartSuite, settings: Settings, run_id: str) -> SuiteOutcome:
-    """Read the suite's frames under the warehouse lock, then validate and record the outcome for `run_id`."""
+    """Validate the suite under the warehouse lock and record the outcome for `run_id`.
+
+    Batched frames are read while they are validated, so the lock is held for the
+    whole suite; the store of passed municipalities is written under it too, so two
+    runs of a suite never interleave their carry-over.
+    """
+    run_dir = validation_run_dir(settings, run_id)
+    passed = batches.PassedBatches(passed_batches_path(settings, suite.name))
     with warehouse_connection(settings, read_only=True) as connection:
         frames = suite.build(connection)
-    run_dir = validation_run_dir(settings, run_id)
-    outcome = validate_frames(suite, frames, run_dir / suite.name)
+        outcome = validate_frames(suite, frames, run_dir / suite.name, connection=connection, passed=passed)
+        passed.save()
     write_outcome(run_dir, outcome)
     prune_validation_runs(validation_root(settings), keep=VALIDATION_RUNS_KEPT, protect=run_dir)
     return outcome

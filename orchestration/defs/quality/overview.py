@@ -41,6 +41,18 @@ något publiceras för BI-verktyg.</p>
 """
 
 
+def _count(value: int) -> str:
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+def _rows(outcome: SuiteOutcome) -> str:
+    text = f"{_count(sum(outcome.rows_by_frame.values()))} rader kontrollerade"
+    carried_over = sum(outcome.rows_carried_over_by_frame.values())
+    if carried_over:
+        text += f", {_count(carried_over)} oförändrade rader godkända i en tidigare körning"
+    return html.escape(text)
+
+
 def write_overview(run_dir: Path, outcomes: Mapping[str, SuiteOutcome]) -> Path:
     rows = []
     failure_sections = []
@@ -52,7 +64,7 @@ def write_overview(run_dir: Path, outcomes: Mapping[str, SuiteOutcome]) -> Path:
             f"<tr><td>{html.escape(outcome.title)} (<code>{html.escape(outcome.suite)}</code>)</td><td>{status}</td>"
             f"<td>{sum(outcome.expectations_by_mart.values())}, varav {len(outcome.blocking_failures)} underkända "
             f"och {len(outcome.warnings)} varningar</td>"
-            f"<td>{html.escape(outcome.validated_at)}</td>"
+            f"<td>{html.escape(outcome.validated_at)}<br>{_rows(outcome)}</td>"
             f'<td><a href="{html.escape(link)}">Data Docs</a></td></tr>'
         )
         sections = (("underkända förväntningar", outcome.blocking_failures), ("varningar", outcome.warnings))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame, scalar
+from orchestration.defs.quality.batches import MunicipalityBatches, per_municipality
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
 
@@ -21,7 +22,7 @@ MART_MONTHS = "select municipality_id, period from marts.fct_ledger_months"
 
 
 def ledger_months_check(
-    frame: pd.DataFrame, *, areas: list[str], report_lines: list[str], min_rows: int, max_rows: int
+    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], report_lines: list[str], min_rows: int, max_rows: int
 ) -> FrameCheck:
     expectations = [
         common.unique_key(LEDGER_MONTH_KEY, "kommun, månad, enhet och rapportrad"),
@@ -111,7 +112,7 @@ def duplicated_entries_check(frame: pd.DataFrame) -> FrameCheck:
     )
 
 
-def net_cost_yearly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameCheck:
+def net_cost_yearly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str]) -> FrameCheck:
     return FrameCheck(
         name="fct_net_cost_yearly",
         mart="fct_net_cost_yearly",
@@ -149,13 +150,20 @@ def net_cost_yearly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameChec
 def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
     report_lines = common.column_values(connection, "select distinct report_line from reference.account_mapping")
-    min_rows = scalar(
-        connection, "select count(*) from (select distinct kommunkod, period, ansvar from raw.ekonomi_huvudbok)"
+    raw_counts = per_municipality(
+        connection,
+        f"""
+        select
+            kommunkod as municipality_id,
+            count(distinct (period, ansvar)) as {common.MIN_ROWS},
+            count(distinct (period, ansvar, konto)) as {common.MAX_ROWS}
+        from raw.ekonomi_huvudbok
+        group by all
+        """,
     )
-    max_rows = scalar(
-        connection, "select count(*) from (select distinct kommunkod, period, ansvar, konto from raw.ekonomi_huvudbok)"
-    )
-    ledger_months = read_frame(connection, "select * from marts.fct_ledger_months")
+    min_rows = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
+    max_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
+    ledger_months = MunicipalityBatches("select * from marts.fct_ledger_months", parameters_by_municipality=raw_counts)
     totals = read_frame(
         connection,
         """
@@ -208,8 +216,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         order by all
         """,
     )
-    net_cost = read_frame(
-        connection,
+    net_cost = MunicipalityBatches(
         """
         with ledger_net_cost as (
             select municipality_id, year, sum(actual_sek) as net_cost_sek

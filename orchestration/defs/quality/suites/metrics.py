@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality.framework import FrameCheck, MartSuite, read_frame
+from orchestration.defs.quality.batches import MunicipalityBatches
+from orchestration.defs.quality.framework import FrameCheck, MartSuite
 from orchestration.defs.quality.suites import common
 
 LEVELS = ("kommun", "verksamhetsomrade", "avdelning", "enhet")
@@ -40,7 +41,7 @@ ECONOMY_MONTHS_IN_METRICS = """
 """
 
 
-def metric_values_check(frame: pd.DataFrame, *, metric_ids: list[str]) -> FrameCheck:
+def metric_values_check(frame: pd.DataFrame | MunicipalityBatches, *, metric_ids: list[str]) -> FrameCheck:
     return FrameCheck(
         name="fct_metric_values",
         mart="fct_metric_values",
@@ -80,8 +81,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     metric_ids = common.column_values(connection, "select metric_id from reference.metric_catalogue")
     unbounded = ", ".join(f"'{metric}'" for metric in UNBOUNDED_PERCENT_METRICS)
     non_negative_units = ", ".join(f"'{unit}'" for unit in NON_NEGATIVE_UNITS)
-    values = read_frame(
-        connection,
+    values = MunicipalityBatches(
         f"""
         with catalogue as (
             select metric_id, unit from reference.metric_catalogue

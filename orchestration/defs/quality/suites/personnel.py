@@ -6,7 +6,8 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.contracts import EMPLOYMENT_FORMS, SEXES
-from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame, scalar
+from orchestration.defs.quality.batches import MunicipalityBatches, per_municipality
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
 
@@ -23,7 +24,8 @@ RAW_MONTHS = "select kommunkod as municipality_id, period from raw.personal_mana
 MART_MONTHS = "select municipality_id, period from marts.fct_employment_months"
 
 
-def employment_months_check(frame: pd.DataFrame, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
+def employment_months_check(
+    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
     expectations = [
         common.unique_key(EMPLOYMENT_MONTH_KEY, "anställning och månad"),
         *common.not_null(("municipality_id", "period", "employment_id", "unit_id", "employment_form")),
@@ -87,7 +89,7 @@ def employment_months_check(frame: pd.DataFrame, *, areas: list[str], raw_rows: 
     )
 
 
-def personnel_yearly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameCheck:
+def personnel_yearly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str]) -> FrameCheck:
     expectations = [
         common.unique_key(YEARLY_KEY, "kommun, år, organisationsnivå och yrkesgrupp"),
         *common.not_null(("municipality_id", "year", "level", "months_in_period")),
@@ -163,12 +165,18 @@ def personnel_yearly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameChe
 
 def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
-    raw_rows = scalar(connection, "select count(*) from raw.personal_manad")
-    raw_keys = scalar(
-        connection, "select count(*) from (select distinct kommunkod, period, anstallnings_id from raw.personal_manad)"
-    )
-    employment_months = read_frame(
+    raw_counts = per_municipality(
         connection,
+        f"""
+        select
+            kommunkod as municipality_id,
+            count(distinct (period, anstallnings_id)) as {common.MIN_ROWS},
+            count(*) as {common.MAX_ROWS}
+        from raw.personal_manad
+        group by all
+        """,
+    )
+    employment_months = MunicipalityBatches(
         """
         select
             * exclude (person_hash),
@@ -178,9 +186,11 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
                 - coalesce(sick_hours_total, 0) as sick_band_difference
         from marts.fct_employment_months
         """,
+        parameters_by_municipality=raw_counts,
     )
-    yearly = read_frame(
-        connection,
+    raw_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
+    raw_keys = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
+    yearly = MunicipalityBatches(
         """
         with raw_months as (
             select kommunkod as municipality_id, cast(left(period, 4) as integer) as year, count(*) as raw_rows

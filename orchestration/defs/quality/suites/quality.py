@@ -6,7 +6,8 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.contracts import CATEGORIES, LEGAL_BASES, REPORT_TYPES, SEVERITIES, STATUSES
-from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame, scalar
+from orchestration.defs.quality.batches import MunicipalityBatches, per_municipality
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
 
@@ -31,7 +32,8 @@ RAW_SNAPSHOTS = "select kommunkod as municipality_id, cast(uttagsdatum as varcha
 MART_SNAPSHOTS = "select municipality_id, cast(snapshot_date as varchar) as period from marts.fct_incident_snapshots"
 
 
-def incident_snapshots_check(frame: pd.DataFrame, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
+def incident_snapshots_check(
+    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
     return FrameCheck(
         name="fct_incident_snapshots",
         mart="fct_incident_snapshots",
@@ -70,7 +72,7 @@ def incident_snapshots_check(frame: pd.DataFrame, *, areas: list[str], raw_rows:
     )
 
 
-def incidents_monthly_check(frame: pd.DataFrame, *, areas: list[str]) -> FrameCheck:
+def incidents_monthly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str]) -> FrameCheck:
     return FrameCheck(
         name="fct_incidents_monthly",
         mart="fct_incidents_monthly",
@@ -141,13 +143,23 @@ def no_free_text_check(frame: pd.DataFrame) -> FrameCheck:
 
 def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
-    raw_rows = scalar(connection, "select count(*) from raw.avvikelser")
-    raw_keys = scalar(
-        connection, "select count(*) from (select distinct kommunkod, uttagsdatum, avvikelse_id from raw.avvikelser)"
-    )
-    snapshots = read_frame(connection, "select * from marts.fct_incident_snapshots")
-    monthly = read_frame(
+    raw_counts = per_municipality(
         connection,
+        f"""
+        select
+            kommunkod as municipality_id,
+            count(distinct (uttagsdatum, avvikelse_id)) as {common.MIN_ROWS},
+            count(*) as {common.MAX_ROWS}
+        from raw.avvikelser
+        group by all
+        """,
+    )
+    raw_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
+    raw_keys = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
+    snapshots = MunicipalityBatches(
+        "select * from marts.fct_incident_snapshots", parameters_by_municipality=raw_counts
+    )
+    monthly = MunicipalityBatches(
         """
         with reports_as_of as (
             select

@@ -1,0 +1,196 @@
+"""Large mart frames read and validated per group of municipalities, and passes carried over between runs.
+
+A national mart (fct_employment_months: 16 M rows, fct_metric_values: 29 M) does
+not fit in memory as one pandas DataFrame. Such a frame is a `MunicipalityBatches`:
+its SQL is read a few municipalities at a time, up to `ROW_BUDGET` rows, and only
+the columns its expectations and example keys name.
+
+Every expectation on such a frame must hold per municipality for the whole to
+hold: row checks trivially, keys because they include `municipality_id`, and the
+row-count bounds because they are computed from the raw rows of the same
+municipalities (`parameters_by_municipality`, summed over a batch).
+
+Incremental re-validation: before reading, one DuckDB scan gives each
+municipality's content fingerprint (row count and the sum of a hash over every
+column read, plus its raw-count parameters). `PassedBatches` keeps, per suite,
+the fingerprints of municipalities whose last validation passed every
+expectation (no failure, no warning), together with a hash of the frame's
+definition (SQL, columns, expectations with their kwargs and vocabularies). A
+municipality whose fingerprint and definition are unchanged is not validated
+again: its pass is carried over and reported as carried over. A municipality
+in a batch with any failure is dropped from the store, so it is validated on
+every run until it passes.
+
+The store is one JSON file per suite in `PUBLISH_DIR/validations/.passed/`.
+Deleting it only makes the next run validate everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+
+BATCH_COLUMN = "municipality_id"
+# About 0.3 GiB of pandas frame for the widest mart; GX's intermediate masks come on top.
+ROW_BUDGET = 400_000
+STORE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MunicipalityBatches:
+    """A mart query too large to read whole; it must select `municipality_id`.
+
+    `parameters_by_municipality` holds, per municipality, the expectation
+    parameters that are counts over the municipality's raw rows (row-count
+    bounds); a batch's parameter is their sum over the batch.
+    """
+
+    sql: str
+    parameters_by_municipality: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+def per_municipality(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[str, dict[str, int]]:
+    """`sql` returns `municipality_id` and one column per parameter."""
+    cursor = connection.execute(sql)
+    names = [column[0] for column in cursor.description]
+    return {
+        row[0]: {name: int(value or 0) for name, value in zip(names[1:], row[1:], strict=True)}
+        for row in cursor.fetchall()
+    }
+
+
+def query_columns(connection: duckdb.DuckDBPyConnection, batches: MunicipalityBatches) -> list[str]:
+    return [column[0] for column in connection.execute(f"select * from ({batches.sql}) limit 0").description]
+
+
+def _select(columns: Sequence[str]) -> str:
+    return ", ".join('"' + column.replace('"', '""') + '"' for column in columns)
+
+
+def fingerprints(
+    connection: duckdb.DuckDBPyConnection, batches: MunicipalityBatches, columns: Sequence[str]
+) -> dict[str, tuple[int, str]]:
+    """Per municipality: its row count and a fingerprint of everything the expectations see."""
+    rows = connection.execute(
+        f"""
+        select {BATCH_COLUMN}, count(*), cast(sum(hash(batch_rows)) as varchar)
+        from (select {_select(columns)} from ({batches.sql})) as batch_rows
+        group by all
+        """
+    ).fetchall()
+    content = {municipality: (count, digest) for municipality, count, digest in rows}
+    result = {}
+    for municipality in sorted(set(content) | set(batches.parameters_by_municipality), key=str):
+        count, digest = content.get(municipality, (0, ""))
+        parameters = json.dumps(batches.parameters_by_municipality.get(municipality, {}), sort_keys=True)
+        result[municipality] = (count, hashlib.sha256(f"{count}:{digest}:{parameters}".encode()).hexdigest()[:32])
+    return result
+
+
+def plan_batches(rows_by_municipality: Mapping[str, int], budget: int = ROW_BUDGET) -> list[list[str]]:
+    """Consecutive municipalities grouped up to `budget` rows; a larger municipality is a batch of its own."""
+    batches: list[list[str]] = []
+    rows_in_batch = 0
+    for municipality in sorted(rows_by_municipality, key=str):
+        rows = rows_by_municipality[municipality]
+        if not batches or rows_in_batch + rows > budget:
+            batches.append([])
+            rows_in_batch = 0
+        batches[-1].append(municipality)
+        rows_in_batch += rows
+    return batches
+
+
+def read_batch(
+    connection: duckdb.DuckDBPyConnection,
+    batches: MunicipalityBatches,
+    columns: Sequence[str],
+    municipalities: Sequence[str],
+) -> pd.DataFrame:
+    return connection.execute(
+        f"select {_select(columns)} from ({batches.sql}) where {BATCH_COLUMN} = any(?)", [list(municipalities)]
+    ).df()
+
+
+def batch_parameters(batches: MunicipalityBatches, municipalities: Iterable[str]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for municipality in municipalities:
+        for name, value in batches.parameters_by_municipality.get(municipality, {}).items():
+            totals[name] = totals.get(name, 0) + value
+    return totals
+
+
+def batch_label(municipalities: Sequence[str]) -> str:
+    if not municipalities:
+        return "inga kommuner"
+    if len(municipalities) == 1:
+        return f"kommun {municipalities[0]}"
+    return f"kommun {municipalities[0]}–{municipalities[-1]} ({len(municipalities)} kommuner)"
+
+
+def definition_hash(
+    batches: MunicipalityBatches,
+    columns: Sequence[str],
+    expectations: Sequence[gx.expectations.Expectation],
+    parameters: Mapping[str, Any],
+) -> str:
+    """Changes whenever what a municipality's pass depends on (besides its own rows) changes."""
+    configurations = []
+    for item in expectations:
+        configuration = item.configuration.to_json_dict()
+        configuration.pop("id", None)  # assigned by the GX context, differs per run
+        configurations.append(configuration)
+    text = json.dumps(
+        {
+            "sql": batches.sql,
+            "columns": list(columns),
+            "expectations": configurations,
+            "parameters": dict(parameters),
+            "gx": gx.__version__,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class PassedBatches:
+    """The fingerprints of municipalities whose last validation passed, per frame of one suite."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._frames: dict[str, dict[str, Any]] = {}
+        self._seen: set[str] = set()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            data = {}
+        if data.get("version") == STORE_VERSION:
+            self._frames = data.get("frames", {})
+
+    def passed(self, frame: str, definition: str) -> dict[str, str]:
+        entry = self._frames.get(frame)
+        if not entry or entry.get("definition") != definition:
+            return {}
+        return dict(entry.get("municipalities", {}))
+
+    def replace(self, frame: str, definition: str, municipalities: Mapping[str, str]) -> None:
+        self._frames[frame] = {"definition": definition, "municipalities": dict(sorted(municipalities.items()))}
+        self._seen.add(frame)
+
+    def save(self) -> None:
+        """Frames the suite no longer has are forgotten."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        frames = {name: entry for name, entry in self._frames.items() if name in self._seen}
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps({"version": STORE_VERSION, "frames": frames}, indent=1), encoding="utf-8")
+        os.replace(partial, self.path)
