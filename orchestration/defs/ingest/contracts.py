@@ -50,8 +50,11 @@ class FileKind:
     description: str
     extra_raw_columns: tuple[tuple[str, str], ...] = field(default=())
     # Full snapshots dated by this column are stored as changes (see raw_schema.py): each distinct
-    # content of a row once, plus one narrow row per snapshot pointing at it.
+    # content of a row once, plus the runs of consecutive snapshots of a series in which it was seen.
     snapshot_column: str | None = None
+    # Who delivers a snapshot (one series of snapshots each): a record can only be unchanged between
+    # two snapshots of the same series, so runs are counted within it.
+    snapshot_series: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(column for column in self.columns if column.name == name)
@@ -165,6 +168,7 @@ AVVIKELSER = FileKind(
     # Every snapshot is kept: the snapshot date is part of the key.
     key=("kommunkod", "uttagsdatum", "avvikelse_id"),
     snapshot_column="uttagsdatum",
+    snapshot_series=("kommunkod",),
     columns=(
         Column("kommunkod", "code", nullable=False),
         Column("uttagsdatum", "date", nullable=False),

@@ -28,7 +28,7 @@ import pandas as pd
 
 from orchestration.defs.ingest.contracts import Column, FileKind
 from orchestration.defs.ingest.privacy import MASK, hmac_pads, mask, mask_sql, person_hash_sql
-from orchestration.defs.ingest.raw_schema import snapshot_rows_table, versions_table
+from orchestration.defs.ingest.raw_schema import equal_columns, snapshots_table, spans_table, versions_table
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,8 @@ _TYPED = "_ingest_typed"
 _LINES = "_ingest_lines"
 _REJECT_ERRORS = "_ingest_reject_errors"
 _REJECT_SCANS = "_ingest_reject_scans"
+_DELIVERED = "_ingest_delivered_versions"
+_CUT = "_ingest_cut_spans"
 # Quoted values in reasons are cut so one broken field cannot flood the log.
 _ECHO_CHARS = 60
 
@@ -503,27 +505,19 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
     """The same for a snapshot kind, stored as changes (raw_schema._create_snapshot_storage).
 
     Seen through the view, the result is exactly that of the plain delete and
-    insert: a row's version is matched on every column (NULL equal to NULL), so
-    a record that did not change between snapshots costs one narrow row.
+    insert: a row's version is matched on every column (NULL equal to NULL),
+    and a version delivered on the same line as in its series' previous
+    snapshot extends that span instead of adding one.
     """
     snapshot = kind.snapshot_column
-    versions, snapshot_rows = f"raw.{versions_table(kind)}", f"raw.{snapshot_rows_table(kind)}"
+    series = list(kind.snapshot_series)
+    versions, snapshots, spans = (f"raw.{table(kind)}" for table in (versions_table, snapshots_table, spans_table))
     content = kind.versioned_columns
-    identity = [name for name in kind.key if name != snapshot]
-    incoming_keys = " and ".join(
-        [f"incoming.{snapshot} = snapshot_rows.{snapshot}"] + [f"incoming.{name} = versions.{name}" for name in identity]
-    )
-    connection.execute(
-        f"delete from {snapshot_rows} where rowid in ("
-        f"select snapshot_rows.rowid from {snapshot_rows} as snapshot_rows "
-        f"join {versions} as versions on versions.version_id = snapshot_rows.version_id "
-        f"join (select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming on {incoming_keys})"
-    )
+    _remove_replaced_snapshot_rows(connection, kind)
     listed = ", ".join(content)
     known = " and ".join(f"versions.{name} is not distinct from incoming.{name}" for name in content)
     # New versions are numbered in file order: an export lists its records in a stable order, so
-    # in every later snapshot both version ids and line numbers mostly count up by one, which
-    # DuckDB stores in a few bits per row.
+    # version ids count up with the line numbers and the spans compress to a few bits per column.
     connection.execute(
         f"insert into {versions} (version_id, {listed}) "
         f"select (select coalesce(max(version_id), 0) from {versions}) + row_number() over (order by incoming.first_rid), "
@@ -531,14 +525,83 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
         f"from (select {listed}, min(_rid) as first_rid from {_TYPED} where _reason is null group by all) as incoming "
         f"anti join {versions} as versions on {known}"
     )
-    matches = " and ".join(f"versions.{name} is not distinct from typed.{name}" for name in content)
     connection.execute(
-        f"insert into {snapshot_rows} ({snapshot}, version_id, _source_file, _source_line, _load_id, _loaded_at) "
-        f"select typed.{snapshot}, versions.version_id, $file_name, typed._source_line, $load_id, $loaded_at "
-        f"from {_TYPED} as typed join {versions} as versions on {matches} "
-        f"where typed._reason is null order by typed._rid",
+        f"insert into {snapshots} ({', '.join(series)}, sequence, {snapshot}, _source_file, _load_id, _loaded_at) "
+        f"select {', '.join(f'incoming.{name}' for name in series)}, coalesce(latest.sequence, 0) + row_number() over "
+        f"(partition by {', '.join(f'incoming.{name}' for name in series)} order by incoming.{snapshot}), "
+        f"incoming.{snapshot}, $file_name, $load_id, $loaded_at "
+        f"from (select distinct {', '.join(series)}, {snapshot} from {_TYPED} where _reason is null) as incoming "
+        f"left join (select {', '.join(series)}, max(sequence) as sequence from {snapshots} group by all) as latest "
+        f"on {equal_columns('latest', 'incoming', series)}",
         parameters,
     )
+    matches = " and ".join(f"versions.{name} is not distinct from typed.{name}" for name in content)
+    connection.execute(
+        f"create or replace temp table {_DELIVERED} as "
+        f"select versions.version_id, typed._source_line, snapshots.sequence, typed._rid from {_TYPED} as typed "
+        f"join {versions} as versions on {matches} "
+        f"join {snapshots} as snapshots on snapshots._load_id = $load_id "
+        f"and {equal_columns('snapshots', 'typed', series + [snapshot])} "
+        f"where typed._reason is null",
+        {"load_id": parameters["load_id"]},
+    )
+    same_place = "spans.version_id = delivered.version_id and spans._source_line = delivered._source_line"
+    connection.execute(
+        f"update {spans} as spans set last_sequence = delivered.sequence from {_DELIVERED} as delivered "
+        f"where {same_place} and spans.last_sequence = delivered.sequence - 1"
+    )
+    connection.execute(
+        f"insert into {spans} (version_id, _source_line, first_sequence, last_sequence) "
+        f"select delivered.version_id, delivered._source_line, delivered.sequence, delivered.sequence "
+        f"from {_DELIVERED} as delivered anti join {spans} as spans "
+        f"on {same_place} and spans.last_sequence = delivered.sequence order by delivered._rid"
+    )
+    # Temporary tables made inside the load's transaction vanish with it on rollback.
+    connection.execute(f"drop table {_DELIVERED}")
+
+
+def _remove_replaced_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
+    """Cut the snapshots whose keys this file delivers again out of the spans that cover them.
+
+    Only a re-delivered snapshot (same series and date) replaces anything, so a
+    new month costs one look at the snapshot list.
+    """
+    snapshot = kind.snapshot_column
+    series = list(kind.snapshot_series)
+    versions, snapshots, spans = (f"raw.{table(kind)}" for table in (versions_table, snapshots_table, spans_table))
+    redelivered = connection.execute(
+        f"select count(*) from {snapshots} as snapshots semi join "
+        f"(select distinct {', '.join(series)}, {snapshot} from {_TYPED} where _reason is null) as incoming "
+        f"on {equal_columns('snapshots', 'incoming', series + [snapshot])}"
+    ).fetchall()[0][0]
+    if not redelivered:
+        return
+    identity = [name for name in kind.key if name != snapshot and name not in series]
+    connection.execute(
+        f"create or replace temp table {_CUT} as "
+        f"select spans.rowid as span_row, spans.version_id, spans._source_line, spans.first_sequence, "
+        f"spans.last_sequence, snapshots.sequence as cut_sequence "
+        f"from {spans} as spans join {versions} as versions on versions.version_id = spans.version_id "
+        f"join (select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming "
+        f"on {equal_columns('incoming', 'versions', series + identity)} "
+        f"join {snapshots} as snapshots on {equal_columns('snapshots', 'versions', series)} "
+        f"and snapshots.{snapshot} = incoming.{snapshot} "
+        f"and snapshots.sequence between spans.first_sequence and spans.last_sequence"
+    )
+    connection.execute(f"delete from {spans} where rowid in (select span_row from {_CUT})")
+    # What is left of each cut span, split into runs of consecutive snapshots again.
+    connection.execute(
+        f"insert into {spans} (version_id, _source_line, first_sequence, last_sequence) "
+        f"select version_id, _source_line, min(sequence), max(sequence) from ("
+        f"select span_row, version_id, _source_line, sequence, "
+        f"sequence - row_number() over (partition by span_row order by sequence) as island from ("
+        f"select span_row, version_id, _source_line, unnest(range(first_sequence, last_sequence + 1)) as sequence "
+        f"from (select distinct span_row, version_id, _source_line, first_sequence, last_sequence from {_CUT})) as kept "
+        f"where not exists (select 1 from {_CUT} as cut where cut.span_row = kept.span_row "
+        f"and cut.cut_sequence = kept.sequence)) "
+        f"group by span_row, version_id, _source_line, island"
+    )
+    connection.execute(f"drop table {_CUT}")
 
 
 def _apply(

@@ -50,43 +50,91 @@ def versions_table(kind: FileKind) -> str:
     return f"{kind.name}_versions"
 
 
-def snapshot_rows_table(kind: FileKind) -> str:
-    return f"{kind.name}_snapshot_rows"
+def snapshots_table(kind: FileKind) -> str:
+    return f"{kind.name}_snapshots"
+
+
+def spans_table(kind: FileKind) -> str:
+    return f"{kind.name}_version_spans"
+
+
+def equal_columns(left: str, right: str, names: tuple[str, ...] | list[str]) -> str:
+    return " and ".join(f"{left}.{name} = {right}.{name}" for name in names)
 
 
 def _create_snapshot_storage(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
     """Snapshots stored as changes, read through a view with the columns of an ordinary raw table.
 
-    A monthly full snapshot repeats almost every row of the month before. Each
-    distinct content of a row is stored once in `<kind>_versions`; each
-    snapshot adds only a narrow row per record in `<kind>_snapshot_rows`
-    (date, version, lineage), which compresses to a few bytes because the
-    date, file and load are constant within a snapshot and lines count up.
+    A monthly full snapshot repeats almost every row of the month before.
+    `<kind>_versions` holds each distinct content of a row once.
+    `<kind>_snapshots` has one row per delivered file and series (municipality)
+    with the snapshot's date and the file's lineage, numbered 1, 2, … within
+    its series in the order of loading. `<kind>_version_spans` says in which
+    snapshots a version was delivered, and on which line: a version seen on the
+    same line in consecutive snapshots of its series is one span, so an
+    unchanged record costs nothing per further snapshot. The view expands the
+    spans against the snapshots, which gives back every delivered row with its
+    own file, line and load.
     """
     snapshot = kind.column(kind.snapshot_column)
+    series_columns = [kind.column(name) for name in kind.snapshot_series]
     version_columns = [f"{column.raw_name} {DUCKDB_TYPES[column.type]}" for column in kind.columns if column is not snapshot]
+    lineage = dict(LINEAGE_COLUMNS)
+    series_ddl = ", ".join(f"{column.raw_name} {DUCKDB_TYPES[column.type]} NOT NULL" for column in series_columns)
     connection.execute(
         f"create table if not exists raw.{versions_table(kind)} (version_id BIGINT NOT NULL, {', '.join(version_columns)})"
     )
-    lineage = ", ".join(f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS)
     connection.execute(
-        f"create table if not exists raw.{snapshot_rows_table(kind)} "
-        f"({snapshot.raw_name} {DUCKDB_TYPES[snapshot.type]} NOT NULL, version_id BIGINT NOT NULL, {lineage})"
+        f"create table if not exists raw.{snapshots_table(kind)} ({series_ddl}, sequence BIGINT NOT NULL, "
+        f"{snapshot.raw_name} {DUCKDB_TYPES[snapshot.type]} NOT NULL, _source_file {lineage['_source_file']}, "
+        f"_load_id {lineage['_load_id']}, _loaded_at {lineage['_loaded_at']})"
     )
-    existing = connection.execute(
-        "select table_type from information_schema.tables where table_schema = 'raw' and table_name = $name",
-        {"name": kind.name},
-    ).fetchall()
-    if existing and existing[0][0] == "BASE TABLE":
+    connection.execute(
+        f"create table if not exists raw.{spans_table(kind)} (version_id BIGINT NOT NULL, "
+        f"_source_line {lineage['_source_line']}, first_sequence BIGINT NOT NULL, last_sequence BIGINT NOT NULL)"
+    )
+    tables = dict(
+        connection.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    )
+    if tables.get(kind.name) == "BASE TABLE":
         _migrate_full_snapshots(connection, kind)
+    elif f"{kind.name}_snapshot_rows" in tables:
+        _migrate_snapshot_rows(connection, kind)
     columns = [
-        f"snapshot_rows.{column.raw_name}" if column is snapshot else f"versions.{column.raw_name}" for column in kind.columns
+        f"snapshots.{column.raw_name}" if column is snapshot else f"versions.{column.raw_name}" for column in kind.columns
     ]
-    columns += [f"snapshot_rows.{name}" for name, _ in LINEAGE_COLUMNS]
+    columns += [f"spans.{name}" if name == "_source_line" else f"snapshots.{name}" for name, _ in LINEAGE_COLUMNS]
+    series = [column.raw_name for column in series_columns]
     connection.execute(
         f"create or replace view raw.{kind.name} as select {', '.join(columns)} "
-        f"from raw.{snapshot_rows_table(kind)} as snapshot_rows "
-        f"join raw.{versions_table(kind)} as versions on versions.version_id = snapshot_rows.version_id"
+        f"from raw.{spans_table(kind)} as spans "
+        f"join raw.{versions_table(kind)} as versions on versions.version_id = spans.version_id "
+        f"join raw.{snapshots_table(kind)} as snapshots on {equal_columns('snapshots', 'versions', series)} "
+        f"and snapshots.sequence between spans.first_sequence and spans.last_sequence"
+    )
+
+
+def _store_delivered_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, delivered: str) -> None:
+    """Snapshots and spans of `delivered` (version_id, series, snapshot date and lineage of every row)."""
+    series = ", ".join(kind.snapshot_series)
+    snapshot = kind.snapshot_column
+    connection.execute(
+        f"insert into raw.{snapshots_table(kind)} ({series}, sequence, {snapshot}, _source_file, _load_id, _loaded_at) "
+        f"select {series}, row_number() over (partition by {series} order by _load_id, {snapshot}), "
+        f"{snapshot}, _source_file, _load_id, _loaded_at "
+        f"from (select distinct {series}, {snapshot}, _source_file, _load_id, _loaded_at from {delivered})"
+    )
+    # Gaps and islands: within one version and line, consecutive sequence numbers form one span.
+    connection.execute(
+        f"insert into raw.{spans_table(kind)} (version_id, _source_line, first_sequence, last_sequence) "
+        f"select version_id, _source_line, min(sequence), max(sequence) from ("
+        f"select delivered.version_id, delivered._source_line, snapshots.sequence, snapshots.sequence - row_number() "
+        f"over (partition by delivered.version_id, delivered._source_line order by snapshots.sequence) as island "
+        f"from {delivered} as delivered join raw.{snapshots_table(kind)} as snapshots "
+        f"on {equal_columns('snapshots', 'delivered', list(kind.snapshot_series) + [snapshot, '_load_id'])}) "
+        f"group by version_id, _source_line, island order by min(sequence), version_id"
     )
 
 
@@ -95,6 +143,7 @@ def _migrate_full_snapshots(connection: duckdb.DuckDBPyConnection, kind: FileKin
     content = ", ".join(kind.versioned_columns)
     matches = " and ".join(f"versions.{name} is not distinct from old.{name}" for name in kind.versioned_columns)
     lineage = ", ".join(f"old.{name}" for name, _ in LINEAGE_COLUMNS)
+    series = ", ".join(f"old.{name}" for name in kind.snapshot_series)
     connection.execute("begin transaction")
     try:
         connection.execute(
@@ -102,11 +151,35 @@ def _migrate_full_snapshots(connection: duckdb.DuckDBPyConnection, kind: FileKin
             f"select row_number() over (order by {content}), {content} from (select distinct {content} from raw.{kind.name})"
         )
         connection.execute(
-            f"insert into raw.{snapshot_rows_table(kind)} "
-            f"select old.{kind.snapshot_column}, versions.version_id, {lineage} from raw.{kind.name} as old "
-            f"join raw.{versions_table(kind)} as versions on {matches} order by old._load_id, old._source_line"
+            f"create or replace temp table _delivered_snapshot_rows as "
+            f"select versions.version_id, {series}, old.{kind.snapshot_column}, {lineage} from raw.{kind.name} as old "
+            f"join raw.{versions_table(kind)} as versions on {matches}"
         )
+        _store_delivered_rows(connection, kind, "_delivered_snapshot_rows")
+        connection.execute("drop table _delivered_snapshot_rows")
         connection.execute(f"drop table raw.{kind.name}")
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
+def _migrate_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
+    """A warehouse with one narrow row per record and snapshot (the layout before spans): fold them into spans once."""
+    old = f"raw.{kind.name}_snapshot_rows"
+    series = ", ".join(f"versions.{name}" for name in kind.snapshot_series)
+    lineage = ", ".join(f"snapshot_rows.{name}" for name, _ in LINEAGE_COLUMNS)
+    connection.execute("begin transaction")
+    try:
+        connection.execute(
+            f"create or replace temp table _delivered_snapshot_rows as "
+            f"select versions.version_id, {series}, snapshot_rows.{kind.snapshot_column}, {lineage} "
+            f"from {old} as snapshot_rows join raw.{versions_table(kind)} as versions using (version_id)"
+        )
+        _store_delivered_rows(connection, kind, "_delivered_snapshot_rows")
+        connection.execute("drop table _delivered_snapshot_rows")
+        connection.execute(f"drop view if exists raw.{kind.name}")
+        connection.execute(f"drop table {old}")
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")
