@@ -96,7 +96,7 @@ def fingerprints(
     return result
 
 
-def plan_batches(rows_by_municipality: Mapping[str, int], budget: int = ROW_BUDGET) -> list[list[str]]:
+def plan_batches(rows_by_municipality: Mapping[str, int], budget: int) -> list[list[str]]:
     """Consecutive municipalities grouped up to `budget` rows; a larger municipality is a batch of its own."""
     batches: list[list[str]] = []
     rows_in_batch = 0

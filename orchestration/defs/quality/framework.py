@@ -440,7 +440,7 @@ def _validate_in_batches(
     }
     to_validate = {municipality: rows for municipality, (rows, _) in prints.items() if municipality not in still_passing}
     # An empty mart is still validated once, so its expectations report on it.
-    planned = batches.plan_batches(to_validate) or ([] if still_passing else [[]])
+    planned = batches.plan_batches(to_validate, batches.ROW_BUDGET) or ([] if still_passing else [[]])
     validated = 0
     for index, municipalities in enumerate(planned):
         frame = batches.read_batch(connection, source, columns, municipalities)

@@ -1,0 +1,213 @@
+"""Large marts validated per municipality batch, and unchanged municipalities' passes carried over.
+
+A ledger-month mart for three municipalities in a DuckDB file, validated by the
+economy suite's own frame check through the batched path (a small row budget
+forces one batch per municipality).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.defs.quality import batches
+from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, per_municipality
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, SuiteOutcome, validate_frames
+from orchestration.defs.quality.suites import common, economy
+
+AREAS = ["Äldreomsorg", "Funktionsstöd", "Kommunal primärvård"]
+REPORT_LINES = ["revenue", "personnel_costs", "purchased_services", "premises_rent", "other_costs", "financial_items"]
+MUNICIPALITIES = ("1440", "1489", "1490")
+LINES = (("revenue", "revenue", True), ("personnel_costs", "cost", True), ("financial_items", "outside", False))
+
+
+def ledger_rows(municipality: str) -> list[dict[str, object]]:
+    rows = []
+    for month in (1, 2):
+        for unit in ("1001", "1002"):
+            for report_line, line_kind, in_net_cost in LINES:
+                rows.append(
+                    {
+                        "municipality_id": municipality,
+                        "period": f"2025-{month:02d}",
+                        "year": 2025,
+                        "month": month,
+                        "unit_key": f"{municipality}-{unit}",
+                        "unit_id": unit,
+                        "area": "Äldreomsorg",
+                        "report_line": report_line,
+                        "line_kind": line_kind,
+                        "is_in_net_cost": in_net_cost,
+                        "actual_sek": -1234.5 if line_kind == "cost" else 800.0,
+                        "budget_sek": None,
+                        "n_ledger_rows": 1,
+                        "person_hash": "f" * 64,
+                    }
+                )
+    return rows
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    ledger = pd.DataFrame([row for municipality in MUNICIPALITIES for row in ledger_rows(municipality)])
+    connection.execute("create schema marts")
+    connection.execute("create table marts.fct_ledger_months as select * from ledger")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def one_municipality_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batches, "ROW_BUDGET", len(ledger_rows("0000")))
+
+
+def ledger_check(connection: duckdb.DuckDBPyConnection, report_lines: list[str] = REPORT_LINES) -> FrameCheck:
+    """As the economy suite builds it, with the raw bounds taken from the mart itself."""
+    counts = per_municipality(
+        connection,
+        f"""
+        select municipality_id, count(distinct (period, unit_id)) as {common.MIN_ROWS},
+            count(*) as {common.MAX_ROWS}
+        from marts.fct_ledger_months group by all
+        """,
+    )
+    return economy.ledger_months_check(
+        MunicipalityBatches("select * from marts.fct_ledger_months", parameters_by_municipality=counts),
+        areas=AREAS,
+        report_lines=report_lines,
+        min_rows=0,
+        max_rows=0,
+    )
+
+
+def validate(connection: duckdb.DuckDBPyConnection, check: FrameCheck, tmp_path: Path, run: str) -> SuiteOutcome:
+    suite = MartSuite(name="unit", title="Enhetstest", marts=(check.mart,), build=lambda connection: [check])
+    passed = PassedBatches(tmp_path / "passed" / "unit.json")
+    outcome = validate_frames(suite, [check], tmp_path / run, connection=connection, passed=passed)
+    passed.save()
+    return outcome
+
+
+ROWS_PER_MUNICIPALITY = len(ledger_rows("0000"))
+
+
+def test_a_rerun_validates_only_the_municipality_whose_rows_changed(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    first = validate(warehouse, ledger_check(warehouse), tmp_path, "first")
+    assert first.success, first.message()
+    assert first.rows_by_frame == {"fct_ledger_months": 3 * ROWS_PER_MUNICIPALITY}
+    assert first.rows_carried_over_by_frame == {"fct_ledger_months": 0}
+
+    unchanged = validate(warehouse, ledger_check(warehouse), tmp_path, "unchanged")
+    assert unchanged.success
+    assert unchanged.rows_by_frame == {"fct_ledger_months": 0}
+    assert unchanged.rows_carried_over_by_frame == {"fct_ledger_months": 3 * ROWS_PER_MUNICIPALITY}
+    assert (tmp_path / "unchanged" / "index.html").is_file()
+
+    # No expectation reads the amounts, so they are not read nor part of the fingerprint.
+    warehouse.execute("update marts.fct_ledger_months set actual_sek = actual_sek + 1 where municipality_id = '1489'")
+    assert validate(warehouse, ledger_check(warehouse), tmp_path, "amounts").rows_by_frame == {"fct_ledger_months": 0}
+
+    warehouse.execute("update marts.fct_ledger_months set n_ledger_rows = 2 where municipality_id = '1489'")
+    changed = validate(warehouse, ledger_check(warehouse), tmp_path, "changed")
+    assert changed.success
+    assert changed.rows_by_frame == {"fct_ledger_months": ROWS_PER_MUNICIPALITY}
+    assert changed.rows_carried_over_by_frame == {"fct_ledger_months": 2 * ROWS_PER_MUNICIPALITY}
+
+
+def test_a_changed_expectation_set_validates_everything_again(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    assert validate(warehouse, ledger_check(warehouse), tmp_path, "first").success
+
+    outcome = validate(warehouse, ledger_check(warehouse, [*REPORT_LINES, "new_line"]), tmp_path, "second")
+
+    assert outcome.rows_by_frame == {"fct_ledger_months": 3 * ROWS_PER_MUNICIPALITY}
+    assert outcome.rows_carried_over_by_frame == {"fct_ledger_months": 0}
+
+
+def test_a_failing_municipality_is_validated_again_until_it_passes(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    warehouse.execute(
+        "update marts.fct_ledger_months set unit_key = null where municipality_id = '1490' and unit_id = '1002'"
+    )
+    for run in ("first", "second"):
+        outcome = validate(warehouse, ledger_check(warehouse), tmp_path, run)
+        assert [failure.expectation for failure in outcome.failures] == ["unit_in_register"]
+        assert outcome.failures[0].example_keys[0]["municipality_id"] == "1490"
+    assert outcome.rows_by_frame == {"fct_ledger_months": ROWS_PER_MUNICIPALITY}
+
+    warehouse.execute("update marts.fct_ledger_months set unit_key = municipality_id || '-' || unit_id")
+    fixed = validate(warehouse, ledger_check(warehouse), tmp_path, "fixed")
+    assert fixed.success
+    assert fixed.rows_by_frame == {"fct_ledger_months": ROWS_PER_MUNICIPALITY}
+
+
+def test_failures_in_several_batches_are_merged_into_one_per_expectation(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    warehouse.execute("update marts.fct_ledger_months set report_line = 'okänd_rad' where report_line = 'revenue' "
+                      "and municipality_id in ('1440', '1490') and period = '2025-01'")
+    # One row twice in 1489: over its own raw bound, and a key repeated within the municipality.
+    warehouse.execute(
+        "insert into marts.fct_ledger_months select * from marts.fct_ledger_months "
+        "where municipality_id = '1489' and period = '2025-02' and unit_id = '1001' and report_line = 'revenue'"
+    )
+    check = ledger_check(warehouse)
+    counts = dict(check.frame.parameters_by_municipality)
+    counts["1489"] = {common.MIN_ROWS: 4, common.MAX_ROWS: ROWS_PER_MUNICIPALITY}
+    check = economy.ledger_months_check(
+        MunicipalityBatches(check.frame.sql, parameters_by_municipality=counts),
+        areas=AREAS, report_lines=REPORT_LINES, min_rows=0, max_rows=0,
+    )
+
+    outcome = validate(warehouse, check, tmp_path, "run")
+
+    by_id = {failure.expectation: failure for failure in outcome.failures}
+    assert set(by_id) == {"report_line_in_vocabulary", "key_unique", "row_count_within_raw_bounds"}
+    vocabulary = by_id["report_line_in_vocabulary"]
+    assert vocabulary.unexpected_count == 4
+    assert {example["municipality_id"] for example in vocabulary.example_keys} == {"1440", "1490"}
+    assert by_id["key_unique"].example_keys[0] == {
+        "municipality_id": "1489", "period": "2025-02", "unit_id": "1001", "report_line": "revenue"
+    }
+    assert by_id["row_count_within_raw_bounds"].observed == str(ROWS_PER_MUNICIPALITY + 1)
+    assert "f" * 64 not in str(outcome.to_json())
+    # One Data Docs page for the first batch, one per failing batch (all three failed here).
+    pages = list((tmp_path / "run" / "validations").rglob("*.html"))
+    assert len(pages) == 3
+
+
+def test_the_same_key_in_two_municipalities_is_not_a_duplicate(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    outcome = validate(warehouse, ledger_check(warehouse), tmp_path, "run")
+    assert outcome.success
+    assert warehouse.execute(
+        "select count(*) from (select distinct period, unit_id, report_line from marts.fct_ledger_months)"
+    ).fetchone()[0] == ROWS_PER_MUNICIPALITY
+
+
+def test_a_key_without_the_municipality_cannot_be_checked_in_batches(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    check = FrameCheck(
+        name="fct_ledger_months",
+        mart="fct_ledger_months",
+        frame=MunicipalityBatches("select * from marts.fct_ledger_months"),
+        key_columns=("period", "unit_id"),
+        expectations=[common.unique_key(("period", "unit_id", "report_line"), "månad, enhet och rapportrad")],
+    )
+    with pytest.raises(ValueError, match="per municipality"):
+        validate(warehouse, check, tmp_path, "run")
+
+
+def test_batches_are_consecutive_municipalities_up_to_the_row_budget() -> None:
+    rows = {"0114": 300, "0115": 150, "0117": 900, "0120": 100, "0123": 50}
+    assert batches.plan_batches(rows, 500) == [["0114", "0115"], ["0117"], ["0120", "0123"]]
