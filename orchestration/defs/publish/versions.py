@@ -8,7 +8,14 @@ Layout under PUBLISH_DIR:
         warehouse.duckdb                 the same tables, for tools that speak DuckDB
         quality/                         the run's GX Data Docs and overview page
         validation_summary.json          outcome of every suite that gated this version
-        manifest.json                    version, tables, row counts, checksums (written last)
+        manifest.json                    version, tables, row counts, checksums, fingerprints (written last)
+
+A version rewrites only the marts that changed. Each table's fingerprint (columns, comments,
+row count, an order-independent digest of its rows, the file layout) is recorded in the
+manifest; a table whose fingerprint equals the current version's shares that version's
+Parquet file (a hard link: files are never modified once published), and warehouse.duckdb
+starts as a copy of the current one with only the changed tables replaced. When no table
+changed, no version is made at all.
 
 The pseudonymised person key (person_hash) stays in the warehouse: BI tools get
 counts of individuals from the marts, never a key that follows one person.
@@ -50,9 +57,11 @@ PUBLICATION_TABLE = "_publication"
 BUILDING_PREFIX = ".building-"
 VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 
-# Rows sorted by municipality and period, so a reader filtering on municipality_id (each report,
-# a BI tool's slicer) skips the row groups of every other municipality by their min/max statistics.
-SORT_COLUMNS = ("municipality_id", "year", "period", "snapshot_date")
+# Rows sorted by municipality (then measure and period, where a table has them), so a reader filtering
+# on municipality_id (each report, a BI tool's slicer) skips the row groups of every other municipality
+# by their min/max statistics. Grouping a measure's rows also keeps the file as small as unsorted.
+# Row groups of DuckDB's default size: at national scale a municipality spans one or two of them.
+SORT_COLUMNS = ("municipality_id", "metric_id", "kpi_id", "year", "period", "snapshot_date")
 PARQUET_OPTIONS = "format parquet, compression zstd, row_group_size 122880"
 
 
