@@ -42,6 +42,8 @@ _REJECT_ERRORS = "_ingest_reject_errors"
 _REJECT_SCANS = "_ingest_reject_scans"
 _DELIVERED = "_ingest_delivered_versions"
 _CUT = "_ingest_cut_spans"
+_NEW_SNAPSHOTS = "_ingest_new_snapshots"
+_CLOSING = "_ingest_closing_spans"
 # Quoted values in reasons are cut so one broken field cannot flood the log.
 _ECHO_CHARS = 60
 
@@ -505,9 +507,11 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
     """The same for a snapshot kind, stored as changes (raw_schema._create_snapshot_storage).
 
     Seen through the view, the result is exactly that of the plain delete and
-    insert: a row's version is matched on every column (NULL equal to NULL),
-    and a version delivered on the same line as in its series' previous
-    snapshot extends that span instead of adding one.
+    insert: a row's version is matched on every column (NULL equal to NULL).
+    A version delivered on the same line as in its series' previous snapshot
+    costs nothing: its open span covers the new snapshot by itself. Only the
+    open spans this snapshot does not repeat are closed, and only new
+    versions or lines start a span.
     """
     snapshot = kind.snapshot_column
     series = list(kind.snapshot_series)
@@ -525,39 +529,57 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
         f"from (select {listed}, min(_rid) as first_rid from {_TYPED} where _reason is null group by all) as incoming "
         f"anti join {versions} as versions on {known}"
     )
+    incoming_series = ", ".join(f"incoming.{name}" for name in series)
+    # A file holds one snapshot per series (the contract); should it hold several dates, they
+    # follow each other in date order, and each one (step) is applied on top of the one before.
+    connection.execute(
+        f"create or replace temp table {_NEW_SNAPSHOTS} as "
+        f"select {incoming_series}, incoming.{snapshot}, coalesce(latest.sequence, 0) + step as sequence, step from ("
+        f"select {', '.join(series)}, {snapshot}, row_number() over (partition by {', '.join(series)} order by {snapshot}) "
+        f"as step from (select distinct {', '.join(series)}, {snapshot} from {_TYPED} where _reason is null)) as incoming "
+        f"left join (select {', '.join(series)}, max(sequence) as sequence from {snapshots} group by all) as latest "
+        f"on {equal_columns('latest', 'incoming', series)}"
+    )
     connection.execute(
         f"insert into {snapshots} ({', '.join(series)}, sequence, {snapshot}, _source_file, _load_id, _loaded_at) "
-        f"select {', '.join(f'incoming.{name}' for name in series)}, coalesce(latest.sequence, 0) + row_number() over "
-        f"(partition by {', '.join(f'incoming.{name}' for name in series)} order by incoming.{snapshot}), "
-        f"incoming.{snapshot}, $file_name, $load_id, $loaded_at "
-        f"from (select distinct {', '.join(series)}, {snapshot} from {_TYPED} where _reason is null) as incoming "
-        f"left join (select {', '.join(series)}, max(sequence) as sequence from {snapshots} group by all) as latest "
-        f"on {equal_columns('latest', 'incoming', series)}",
+        f"select {', '.join(series)}, sequence, {snapshot}, $file_name, $load_id, $loaded_at from {_NEW_SNAPSHOTS}",
         parameters,
     )
     matches = " and ".join(f"versions.{name} is not distinct from typed.{name}" for name in content)
     connection.execute(
         f"create or replace temp table {_DELIVERED} as "
-        f"select versions.version_id, typed._source_line, snapshots.sequence, typed._rid from {_TYPED} as typed "
-        f"join {versions} as versions on {matches} "
-        f"join {snapshots} as snapshots on snapshots._load_id = $load_id "
-        f"and {equal_columns('snapshots', 'typed', series + [snapshot])} "
-        f"where typed._reason is null",
-        {"load_id": parameters["load_id"]},
+        f"select versions.version_id, typed._source_line, new_snapshots.sequence, new_snapshots.step, typed._rid "
+        f"from {_TYPED} as typed join {versions} as versions on {matches} "
+        f"join {_NEW_SNAPSHOTS} as new_snapshots on {equal_columns('new_snapshots', 'typed', series + [snapshot])} "
+        f"where typed._reason is null"
     )
+    steps = connection.execute(f"select max(step) from {_NEW_SNAPSHOTS}").fetchall()[0][0] or 0
     same_place = "spans.version_id = delivered.version_id and spans._source_line = delivered._source_line"
-    connection.execute(
-        f"update {spans} as spans set last_sequence = delivered.sequence from {_DELIVERED} as delivered "
-        f"where {same_place} and spans.last_sequence = delivered.sequence - 1"
-    )
-    connection.execute(
-        f"insert into {spans} (version_id, _source_line, first_sequence, last_sequence) "
-        f"select delivered.version_id, delivered._source_line, delivered.sequence, delivered.sequence "
-        f"from {_DELIVERED} as delivered anti join {spans} as spans "
-        f"on {same_place} and spans.last_sequence = delivered.sequence order by delivered._rid"
-    )
+    for step in range(1, steps + 1):
+        connection.execute(
+            f"create or replace temp table {_CLOSING} as "
+            f"select spans.rowid as span_row, new_snapshots.sequence - 1 as last_sequence from {spans} as spans "
+            f"join {versions} as versions on versions.version_id = spans.version_id "
+            f"join {_NEW_SNAPSHOTS} as new_snapshots on {equal_columns('new_snapshots', 'versions', series)} "
+            f"and new_snapshots.step = $step "
+            f"anti join {_DELIVERED} as delivered on {same_place} and delivered.sequence = new_snapshots.sequence "
+            f"where spans.last_sequence is null",
+            {"step": step},
+        )
+        connection.execute(
+            f"update {spans} as spans set last_sequence = closing.last_sequence from {_CLOSING} as closing "
+            f"where spans.rowid = closing.span_row"
+        )
+        connection.execute(
+            f"insert into {spans} (version_id, _source_line, first_sequence, last_sequence) "
+            f"select delivered.version_id, delivered._source_line, delivered.sequence, null "
+            f"from {_DELIVERED} as delivered anti join {spans} as spans on {same_place} and spans.last_sequence is null "
+            f"where delivered.step = $step order by delivered._rid",
+            {"step": step},
+        )
     # Temporary tables made inside the load's transaction vanish with it on rollback.
-    connection.execute(f"drop table {_DELIVERED}")
+    for table in (_CLOSING, _DELIVERED, _NEW_SNAPSHOTS):
+        connection.execute(f"drop table if exists {table}")
 
 
 def _remove_replaced_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
@@ -580,24 +602,31 @@ def _remove_replaced_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: 
     connection.execute(
         f"create or replace temp table {_CUT} as "
         f"select spans.rowid as span_row, spans.version_id, spans._source_line, spans.first_sequence, "
-        f"spans.last_sequence, snapshots.sequence as cut_sequence "
+        f"spans.last_sequence, coalesce(spans.last_sequence, latest.sequence) as covered_until, "
+        f"snapshots.sequence as cut_sequence "
         f"from {spans} as spans join {versions} as versions on versions.version_id = spans.version_id "
         f"join (select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming "
         f"on {equal_columns('incoming', 'versions', series + identity)} "
+        f"join (select {', '.join(series)}, max(sequence) as sequence from {snapshots} group by all) as latest "
+        f"on {equal_columns('latest', 'versions', series)} "
         f"join {snapshots} as snapshots on {equal_columns('snapshots', 'versions', series)} "
         f"and snapshots.{snapshot} = incoming.{snapshot} "
-        f"and snapshots.sequence between spans.first_sequence and spans.last_sequence"
+        f"and snapshots.sequence between spans.first_sequence and coalesce(spans.last_sequence, latest.sequence)"
     )
     connection.execute(f"delete from {spans} where rowid in (select span_row from {_CUT})")
-    # What is left of each cut span, split into runs of consecutive snapshots again.
+    # What is left of each cut span, split into runs of consecutive snapshots again; a run up to
+    # the latest snapshot of an open span stays open.
     connection.execute(
         f"insert into {spans} (version_id, _source_line, first_sequence, last_sequence) "
-        f"select version_id, _source_line, min(sequence), max(sequence) from ("
-        f"select span_row, version_id, _source_line, sequence, "
+        f"select version_id, _source_line, min(sequence), "
+        f"case when any_value(last_sequence) is null and max(sequence) = any_value(covered_until) then null "
+        f"else max(sequence) end from ("
+        f"select span_row, version_id, _source_line, last_sequence, covered_until, sequence, "
         f"sequence - row_number() over (partition by span_row order by sequence) as island from ("
-        f"select span_row, version_id, _source_line, unnest(range(first_sequence, last_sequence + 1)) as sequence "
-        f"from (select distinct span_row, version_id, _source_line, first_sequence, last_sequence from {_CUT})) as kept "
-        f"where not exists (select 1 from {_CUT} as cut where cut.span_row = kept.span_row "
+        f"select span_row, version_id, _source_line, last_sequence, covered_until, "
+        f"unnest(range(first_sequence, covered_until + 1)) as sequence from ("
+        f"select distinct span_row, version_id, _source_line, first_sequence, last_sequence, covered_until from {_CUT})"
+        f") as kept where not exists (select 1 from {_CUT} as cut where cut.span_row = kept.span_row "
         f"and cut.cut_sequence = kept.sequence)) "
         f"group by span_row, version_id, _source_line, island"
     )

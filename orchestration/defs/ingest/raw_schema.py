@@ -72,7 +72,9 @@ def _create_snapshot_storage(connection: duckdb.DuckDBPyConnection, kind: FileKi
     its series in the order of loading. `<kind>_version_spans` says in which
     snapshots a version was delivered, and on which line: a version seen on the
     same line in consecutive snapshots of its series is one span, so an
-    unchanged record costs nothing per further snapshot. The view expands the
+    unchanged record costs nothing per further snapshot. A span still
+    delivered in the latest snapshot of its series is open (`last_sequence`
+    NULL), so a new snapshot touches only what changed. The view expands the
     spans against the snapshots, which gives back every delivered row with its
     own file, line and load.
     """
@@ -91,7 +93,7 @@ def _create_snapshot_storage(connection: duckdb.DuckDBPyConnection, kind: FileKi
     )
     connection.execute(
         f"create table if not exists raw.{spans_table(kind)} (version_id BIGINT NOT NULL, "
-        f"_source_line {lineage['_source_line']}, first_sequence BIGINT NOT NULL, last_sequence BIGINT NOT NULL)"
+        f"_source_line {lineage['_source_line']}, first_sequence BIGINT NOT NULL, last_sequence BIGINT)"
     )
     tables = dict(
         connection.execute(
@@ -112,7 +114,8 @@ def _create_snapshot_storage(connection: duckdb.DuckDBPyConnection, kind: FileKi
         f"from raw.{spans_table(kind)} as spans "
         f"join raw.{versions_table(kind)} as versions on versions.version_id = spans.version_id "
         f"join raw.{snapshots_table(kind)} as snapshots on {equal_columns('snapshots', 'versions', series)} "
-        f"and snapshots.sequence between spans.first_sequence and spans.last_sequence"
+        f"and snapshots.sequence >= spans.first_sequence "
+        f"and (spans.last_sequence is null or snapshots.sequence <= spans.last_sequence)"
     )
 
 
@@ -129,9 +132,12 @@ def _store_delivered_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind,
     # Gaps and islands: within one version and line, consecutive sequence numbers form one span.
     connection.execute(
         f"insert into raw.{spans_table(kind)} (version_id, _source_line, first_sequence, last_sequence) "
-        f"select version_id, _source_line, min(sequence), max(sequence) from ("
+        f"select version_id, _source_line, min(sequence), "
+        f"case when max(sequence) = any_value(latest) then null else max(sequence) end from ("
         f"select delivered.version_id, delivered._source_line, snapshots.sequence, snapshots.sequence - row_number() "
-        f"over (partition by delivered.version_id, delivered._source_line order by snapshots.sequence) as island "
+        f"over (partition by delivered.version_id, delivered._source_line order by snapshots.sequence) as island, "
+        f"max(snapshots.sequence) over (partition by {', '.join(f'snapshots.{name}' for name in kind.snapshot_series)}) "
+        f"as latest "
         f"from {delivered} as delivered join raw.{snapshots_table(kind)} as snapshots "
         f"on {equal_columns('snapshots', 'delivered', list(kind.snapshot_series) + [snapshot, '_load_id'])}) "
         f"group by version_id, _source_line, island order by min(sequence), version_id"
