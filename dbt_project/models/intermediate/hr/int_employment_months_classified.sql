@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': {'grain': 'period', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation']}},
+        post_hook="{{ record_load_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Monthly-paid = Tillsvidare and Visstid; their contracted rate makes årsarbetare, while
 -- Timavlönad work counts in hours. Available FTE drops the share of ordinary hours lost to
 -- sick leave from day 60, as the boards' personnel reports do. Care staff in elderly care are
@@ -6,6 +16,7 @@ with
 
 int_employment_months_joined_to_units as (
     select * from {{ ref('int_employment_months_joined_to_units') }}
+    where {{ load_partitions_filter() }}
 ),
 
 areas as (

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': {'grain': 'year', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation', 'personal_avgang']}},
+        post_hook="{{ record_load_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Yearly sums on every organisational level at once (grouping sets), for all occupation
 -- groups (occupation_group null) and per occupation group. Averages over the months of a year
 -- divide by the number of months the municipality delivered for that year, whatever the level,
@@ -16,10 +26,12 @@ with
 
 int_employment_months_classified as (
     select * from {{ ref('int_employment_months_classified') }}
+    where {{ load_partitions_filter() }}
 ),
 
 int_employment_endings_joined_to_units as (
     select * from {{ ref('int_employment_endings_joined_to_units') }}
+    where {{ load_partitions_filter(column='end_year') }}
 ),
 
 delivered_months as (

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': {'grain': 'year', 'column': 'period_year', 'kinds': ['avvikelser'], 'municipality_kinds': ['organisation']}},
+        post_hook="{{ record_load_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Figures for a period P are read from snapshot D(P): the earliest snapshot taken on or after
 -- P's last day, or the latest snapshot when none is that late (docs/architecture.md). Each
 -- report appears once per month and once per year in which it was reported.
@@ -21,6 +31,7 @@ reported_periods as (
         strftime(report_date, '%Y-%m') as period,
         last_day(report_date) as period_end
     from int_incident_snapshots_joined_to_units
+    where {{ load_partitions_filter(column='year(report_date)') }}
     union all
     select distinct
         municipality_id,
@@ -28,6 +39,7 @@ reported_periods as (
         strftime(report_date, '%Y') as period,
         make_date(year(report_date), 12, 31) as period_end
     from int_incident_snapshots_joined_to_units
+    where {{ load_partitions_filter(column='year(report_date)') }}
 ),
 
 period_snapshots as (

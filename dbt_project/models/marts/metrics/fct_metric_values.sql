@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': {'grain': 'year', 'kinds': ['personal_manad', 'ekonomi_huvudbok', 'avvikelser'], 'municipality_kinds': ['organisation', 'personal_avgang']}},
+        post_hook="{{ record_load_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_load_partitions_listed') }}
 -- The long table reports and BI tools read: one row per municipality, period, organisational
 -- level, metric and slice, with the numerator and denominator behind the value and the number
 -- of individuals behind it (for suppression of cells about fewer than 5 people). Each subject
@@ -90,14 +100,17 @@ with
 
 fct_personnel_yearly as (
     select * from {{ ref('fct_personnel_yearly') }}
+    where {{ load_partitions_filter() }}
 ),
 
 fct_ledger_months as (
     select * from {{ ref('fct_ledger_months') }}
+    where {{ load_partitions_filter() }}
 ),
 
 int_incident_snapshots_assigned_to_periods as (
     select * from {{ ref('int_incident_snapshots_assigned_to_periods') }}
+    where {{ load_partitions_filter(column='period_year') }}
 ),
 
 personnel_values as (

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': {'grain': 'year', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation', 'personal_avgang']}},
+        post_hook="{{ record_load_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Yearly personnel key figures per municipality, level and occupation group (null = all
 -- groups). Head counts and årsarbetare are averages over the months of the year; hourly,
 -- overtime and fyllnadstid årsarbetare are hours / 1980 per year, pro rata for the months
@@ -8,6 +18,7 @@ with
 
 int_personnel_measures_aggregated as (
     select * from {{ ref('int_personnel_measures_aggregated') }}
+    where {{ load_partitions_filter() }}
 ),
 
 key_figures as (

@@ -1,9 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': {'grain': 'year', 'column': 'year(snapshot_date)', 'kinds': ['avvikelser'], 'municipality_kinds': ['organisation']}},
+        post_hook="{{ record_load_watermark() }}",
+    )
+}}
+-- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Every snapshot is kept, so a report's status as of any snapshot date stays answerable; the
 -- latest snapshot of a municipality speaks for the current state. No free text.
 with
 
 int_incident_snapshots_joined_to_units as (
     select * from {{ ref('int_incident_snapshots_joined_to_units') }}
+    where {{ load_partitions_filter() }}
 ),
 
 incident_snapshots as (
