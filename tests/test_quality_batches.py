@@ -63,6 +63,8 @@ def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 @pytest.fixture(autouse=True)
 def one_municipality_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(batches, "ROW_BUDGET", len(ledger_rows("0000")))
+    # Every text column as a categorical, as the few-valued ones are in a national batch.
+    monkeypatch.setattr(batches, "ENUM_MAX_SHARE", 1.0)
 
 
 def ledger_check(connection: duckdb.DuckDBPyConnection, report_lines: list[str] = REPORT_LINES) -> FrameCheck:
@@ -211,3 +213,25 @@ def test_a_key_without_the_municipality_cannot_be_checked_in_batches(
 def test_batches_are_consecutive_municipalities_up_to_the_row_budget() -> None:
     rows = {"0114": 300, "0115": 150, "0117": 900, "0120": 100, "0123": 50}
     assert batches.plan_batches(rows, 500) == [["0114", "0115"], ["0117"], ["0120", "0123"]]
+
+
+def test_a_batch_reads_few_valued_text_as_categoricals_without_changing_a_value(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    warehouse.execute("update marts.fct_ledger_months set unit_key = null, area = 'O''Brien' where unit_id = '1002'")
+    source = MunicipalityBatches("select * from marts.fct_ledger_months")
+    columns = ["municipality_id", "period", "unit_key", "area", "report_line", "n_ledger_rows"]
+
+    frame = batches.read_batch(warehouse, source, columns, ["1440", "1489"], keep_as_strings=["period"])
+
+    assert isinstance(frame["report_line"].dtype, pd.CategoricalDtype)
+    assert not isinstance(frame["period"].dtype, pd.CategoricalDtype)
+    plain = warehouse.execute(
+        "select municipality_id, period, unit_key, area, report_line, n_ledger_rows from marts.fct_ledger_months "
+        "where municipality_id in ('1440', '1489')"
+    ).df()
+    key = ["municipality_id", "period", "report_line", "area"]
+    read = frame.astype(object).sort_values(key, ignore_index=True)
+    expected = plain.astype(object).sort_values(key, ignore_index=True)
+    assert read["unit_key"].isna().sum() == expected["unit_key"].isna().sum() == 12
+    pd.testing.assert_frame_equal(read.fillna("NULL"), expected.fillna("NULL"))

@@ -43,6 +43,9 @@ BATCH_COLUMN = "municipality_id"
 # About 0.3 GiB of pandas frame for the widest mart; GX's intermediate masks come on top.
 ROW_BUDGET = 400_000
 STORE_VERSION = 1
+# Text columns with at most this many distinct values (and this share of the batch's rows) are read as categoricals.
+ENUM_MAX_VALUES = 5_000
+ENUM_MAX_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -115,10 +118,51 @@ def read_batch(
     batches: MunicipalityBatches,
     columns: Sequence[str],
     municipalities: Sequence[str],
+    *,
+    keep_as_strings: Iterable[str] = (),
 ) -> pd.DataFrame:
-    return connection.execute(
-        f"select {_select(columns)} from ({batches.sql}) where {BATCH_COLUMN} = any(?)", [list(municipalities)]
-    ).df()
+    """The batch's rows; few-valued text columns as pandas categoricals.
+
+    Converting DuckDB text to Python strings is most of the cost of a read and of
+    its memory. A column with few distinct values in the batch (vocabularies,
+    municipality, unit, source file) is cast to a DuckDB ENUM of exactly those
+    values, which arrives as a pandas categorical: nothing is lost (an unknown
+    value or NULL stays what it was), and GX's set, null and uniqueness checks
+    work on it as on strings. Columns compared with each other (`keep_as_strings`)
+    stay strings, since pandas does not compare categoricals of different values.
+    """
+    connection.execute(
+        f"create or replace temp table quality_batch as "
+        f"select {_select(columns)} from ({batches.sql}) where {BATCH_COLUMN} = any(?)",
+        [list(municipalities)],
+    )
+    try:
+        kept = set(keep_as_strings)
+        texts = [
+            name
+            for name, type_code, *_ in connection.execute("select * from quality_batch limit 0").description
+            if str(type_code) == "VARCHAR" and name not in kept
+        ]
+        expressions = {column: _select([column]) for column in columns}
+        if texts:
+            counts = connection.execute(
+                f"select count(*), {', '.join(f'approx_count_distinct({_select([text])})' for text in texts)} "
+                "from quality_batch"
+            ).fetchone()
+            limit = min(ENUM_MAX_VALUES, max(1, int(counts[0] * ENUM_MAX_SHARE)))
+            for column, distinct in zip(texts, counts[1:], strict=True):
+                if distinct > limit:
+                    continue
+                quoted = _select([column])
+                values = connection.execute(
+                    f"select distinct {quoted} from quality_batch where {quoted} is not null order by 1"
+                ).fetchall()
+                if values:
+                    literals = ", ".join("'" + value.replace("'", "''") + "'" for (value,) in values)
+                    expressions[column] = f"cast({quoted} as enum({literals})) as {quoted}"
+        return connection.execute(f"select {', '.join(expressions.values())} from quality_batch").df()
+    finally:
+        connection.execute("drop table if exists quality_batch")
 
 
 def batch_parameters(batches: MunicipalityBatches, municipalities: Iterable[str]) -> dict[str, int]:

@@ -429,6 +429,9 @@ def _validate_in_batches(
     assert isinstance(source, batches.MunicipalityBatches)
     _check_keys_hold_per_batch(frame_check)
     columns = _columns_read(frame_check, batches.query_columns(connection, source))
+    compared = {
+        value for item in frame_check.expectations for value in (getattr(item, "column_A", None), getattr(item, "column_B", None))
+    }
     prints = batches.fingerprints(connection, source, columns)
     per_batch = {name for counts in source.parameters_by_municipality.values() for name in counts}
     # Whole-mart totals of per-municipality parameters would make every change re-validate everything.
@@ -443,7 +446,7 @@ def _validate_in_batches(
     planned = batches.plan_batches(to_validate, batches.ROW_BUDGET) or ([] if still_passing else [[]])
     validated = 0
     for index, municipalities in enumerate(planned):
-        frame = batches.read_batch(connection, source, columns, municipalities)
+        frame = batches.read_batch(connection, source, columns, municipalities, keep_as_strings=compared)
         label = batches.batch_label(municipalities)
         result = checkpoint.run(
             batch_parameters={"dataframe": frame},
