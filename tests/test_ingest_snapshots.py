@@ -111,6 +111,21 @@ def test_municipalities_delivering_in_turn_each_keep_their_spans(settings, landi
     assert [query(settings, f"select * from raw.{table} order by all") for table in tables] == before
 
 
+def test_a_file_with_two_snapshot_dates_keeps_both_in_date_order(settings, landing):
+    write_csv(landing / "avvikelser_1489_2024-04-30.csv", AVVIKELSER_HEADER, [
+        avvikelse_row("A1", uttagsdatum="2024-04-30"), avvikelse_row("A2", uttagsdatum="2024-04-30"),
+        avvikelse_row("A1", uttagsdatum="2024-03-31"),
+    ])
+    write_csv(landing / "avvikelser_1489_2024-05-31.csv", AVVIKELSER_HEADER, [avvikelse_row("A1", uttagsdatum="2024-05-31")])
+    load_landing_folder(settings)
+    assert query(settings, "select uttagsdatum::varchar, avvikelse_id, _source_line from raw.avvikelser order by 1, 2") == [
+        ("2024-03-31", "A1", 4), ("2024-04-30", "A1", 2), ("2024-04-30", "A2", 3), ("2024-05-31", "A1", 2),
+    ]
+    assert query(settings, "select uttagsdatum::varchar, sequence from raw.avvikelser_snapshots order by 2") == [
+        ("2024-03-31", 1), ("2024-04-30", 2), ("2024-05-31", 3),
+    ]
+
+
 def test_view_has_the_columns_of_an_ordinary_raw_table(settings, landing):
     write_csv(landing / "avvikelser_1489_2024-03-31.csv", AVVIKELSER_HEADER, [avvikelse_row("A1")])
     load_landing_folder(settings)
