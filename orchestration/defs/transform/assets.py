@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.transform.project import dbt_project
+from orchestration.defs.transform.state import build_args, project_fingerprint, store_fingerprint
 from orchestration.settings import load_settings
 from orchestration.warehouse import warehouse_lock
 
@@ -24,5 +25,11 @@ def export_warehouse_path() -> None:
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, pool="duckdb")
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     export_warehouse_path()
-    with warehouse_lock():
-        yield from dbt.cli(["build"], context=context).stream()
+    settings = load_settings()
+    fingerprint = project_fingerprint(dbt_project.manifest_path)
+    args = build_args(settings, fingerprint)
+    with warehouse_lock(settings):
+        yield from dbt.cli(args, context=context).stream()
+    # A failed build raised above; a partial selection leaves other models as they were.
+    if not context.is_subset:
+        store_fingerprint(settings, fingerprint)
