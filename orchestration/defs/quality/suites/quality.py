@@ -185,8 +185,13 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
             monthly.*,
             cast(monthly.period || '-01' as date) as period_start,
             case
+                -- Ordered by the whole key, so the same row carries the difference in every run
+                -- (the content fingerprint of an unchanged municipality stays the same).
                 when row_number() over (
-                    partition by monthly.municipality_id, monthly.period order by monthly.unit_id
+                    partition by monthly.municipality_id, monthly.period
+                    order by
+                        monthly.unit_id, monthly.unit_key, monthly.report_type, monthly.category,
+                        monthly.legal_basis, monthly.severity
                 ) = 1
                     then monthly_totals.n_reports - reports_as_of.reports_in_snapshot
             end as reports_difference
