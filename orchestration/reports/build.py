@@ -8,22 +8,30 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
+import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from orchestration.reports.economy import economy_section
 from orchestration.reports.effectiveness import effectiveness_section
 from orchestration.reports.goals import goals_section
+from orchestration.reports.inputs import Inputs, Job, is_unchanged, read_state, write_state
 from orchestration.reports.metrics import Metrics
 from orchestration.reports.model import Chart, Definition, Section, Table
 from orchestration.reports.personnel import personnel_section
-from orchestration.reports.published import PublishedData, PublishedDataMissing
+from orchestration.reports.published import SHARED_TABLES, PublishedData, PublishedDataMissing
 from orchestration.reports.quality import quality_section
 from orchestration.reports.render import render
 from orchestration.settings import load_settings
 
+# Reports per scan of the municipal tables in one worker.
+BATCH_SIZE = 8
+# Each worker holds the shared tables and one batch in memory; more than this buys little on a laptop.
+MAX_WORKERS = 4
 
 
 def default_out_dir(publish_dir: Path) -> Path:
@@ -47,31 +55,6 @@ def municipality_name(data: PublishedData, municipality_id: str) -> str:
     return municipality_id
 
 
-def available_municipalities(data: PublishedData) -> list[str]:
-    data.require("fct_metric_values")
-    frame = data.query("select distinct municipality_id from fct_metric_values order by municipality_id")
-    return [str(value) for value in frame["municipality_id"]]
-
-
-def latest_complete_year(data: PublishedData, municipality_id: str) -> int | None:
-    """The last year with all twelve months of ledger or avvikelse figures, else the last year with any."""
-    frame = data.query(
-        """
-        select year, count(distinct period) filter (where period_type = 'month') as months
-        from fct_metric_values
-        where municipality_id = ?
-        group by year
-        order by year
-        """,
-        [municipality_id],
-    )
-    if frame.empty:
-        return None
-    complete = frame[frame["months"] == 12]
-    chosen = complete if not complete.empty else frame
-    return int(chosen["year"].max())
-
-
 def _definitions(sections: Sequence[Section]) -> list[Definition]:
     found: dict[str, Definition] = {}
     for section in sections:
@@ -88,23 +71,23 @@ def _definitions(sections: Sequence[Section]) -> list[Definition]:
     return sorted(found.values(), key=lambda definition: (definition.name.casefold(), definition.key))
 
 
-def build_report(publish_dir: Path, municipality_id: str, year: int, out_dir: Path) -> Path:
-    """Write the report for one municipality and year; return the file's path."""
-    with PublishedData(Path(publish_dir)) as data:
-        metrics = Metrics(data, municipality_id)
-        if not metrics.years_with_data():
-            raise PublishedDataMissing(
-                f"Den publicerade versionen i {data.current} har inga uppgifter för kommun {municipality_id}."
-            )
-        name = municipality_name(data, municipality_id)
-        sections = [
-            effectiveness_section(data, municipality_id, name, year),
-            personnel_section(metrics, year),
-            economy_section(data, metrics, year),
-            quality_section(metrics, year),
-            goals_section(data, municipality_id, year),
-        ]
-        version = data.current.name
+
+def write_report(data: PublishedData, municipality_id: str, year: int, out_dir: Path) -> Path:
+    """Write the report for one municipality and year from an open publication; return the file's path."""
+    metrics = Metrics(data, municipality_id)
+    if not metrics.years_with_data():
+        raise PublishedDataMissing(
+            f"Den publicerade versionen i {data.current} har inga uppgifter för kommun {municipality_id}."
+        )
+    name = municipality_name(data, municipality_id)
+    sections = [
+        effectiveness_section(data, municipality_id, name, year),
+        personnel_section(metrics, year),
+        economy_section(data, metrics, year),
+        quality_section(metrics, year),
+        goals_section(data, municipality_id, year),
+    ]
+    version = data.current.name
     html = render(
         title=f"Nyckeltal {year} – {name}",
         subtitle=[
@@ -135,35 +118,111 @@ def build_report(publish_dir: Path, municipality_id: str, year: int, out_dir: Pa
     return target
 
 
+def build_report(publish_dir: Path, municipality_id: str, year: int, out_dir: Path) -> Path:
+    """Write the report for one municipality and year; return the file's path."""
+    with PublishedData(Path(publish_dir)) as data:
+        data.narrow_to([municipality_id])
+        return write_report(data, municipality_id, year, out_dir)
+
+
+# One open publication per worker process, kept for all the batches it is given.
+_worker_data: PublishedData | None = None
+
+
+def _open_publication(version: Path) -> PublishedData:
+    data = PublishedData(version.parent, version=version)
+    data.keep_in_memory(*SHARED_TABLES)
+    return data
+
+
+def _start_worker(version: Path) -> None:
+    global _worker_data
+    _worker_data = _open_publication(version)
+
+
+def _write_batch(jobs: Sequence[Job], out_dir: Path, data: PublishedData | None = None) -> list[tuple[Job, Path]]:
+    data = data or _worker_data
+    data.narrow_to([job.municipality_id for job in jobs])
+    return [(job, write_report(data, job.municipality_id, job.year, out_dir)) for job in jobs]
+
+
+def _batches(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
+    # Small enough that every worker gets several and memory stays bounded, large enough that one
+    # scan of the Parquet files serves several reports.
+    size = max(1, min(BATCH_SIZE, math.ceil(len(jobs) / max(workers, 1))))
+    return [list(jobs[start : start + size]) for start in range(0, len(jobs), size)]
+
+
+def write_reports(version: Path, jobs: Sequence[Job], out_dir: Path, workers: int) -> Iterator[tuple[Job, Path]]:
+    """Write the reports, in worker processes when there is more than one batch and more than one core."""
+    batches = _batches(jobs, workers)
+    workers = min(workers, len(batches))
+    if workers <= 1:
+        with _open_publication(version) as data:
+            for batch in batches:
+                yield from _write_batch(batch, out_dir, data)
+        return
+    # spawn, not fork: the parent may hold DuckDB and Dagster threads a forked child would inherit half-way.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(version,)) as pool:
+        futures = [pool.submit(_write_batch, batch, out_dir) for batch in batches]
+        try:
+            for future in as_completed(futures):
+                yield from future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="omsorgslager report",
-        description="Skapa nämndens nyckeltalsrapport (HTML) ur den publicerade versionen.",
+        description="Skapa nämndens nyckeltalsrapport (HTML) ur den publicerade versionen. En rapport vars "
+        "uppgifter inte ändrats sedan den skrevs skrivs inte om.",
     )
     parser.add_argument("--kommun", help="kommunkod, t.ex. 1489; utan: alla kommuner i den publicerade versionen")
     parser.add_argument("--year", type=int, help="år; utan: senaste hela året för varje kommun")
     parser.add_argument("--out", type=Path, help="mapp för rapporterna (standard: reports/ bredvid PUBLISH_DIR)")
     parser.add_argument("--publish-dir", type=Path, help="publiceringsmappen (standard: PUBLISH_DIR)")
+    parser.add_argument("--force", action="store_true", help="skriv om alla rapporter, även oförändrade")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="antal parallella processer (standard: en per kärna)"
+    )
     args = parser.parse_args(argv)
     publish_dir = args.publish_dir or load_settings().publish_dir
     out_dir = args.out or default_out_dir(publish_dir)
     try:
         with PublishedData(publish_dir) as data:
-            municipalities = [args.kommun] if args.kommun else available_municipalities(data)
-            jobs = []
-            for municipality_id in municipalities:
-                year = args.year or latest_complete_year(data, municipality_id)
-                if year is None:
-                    print(f"Kommun {municipality_id} har inga uppgifter i den publicerade versionen.", file=sys.stderr)
-                    return 1
-                jobs.append((municipality_id, year))
+            inputs = Inputs(data)
+            version = data.current
+        municipalities = [args.kommun] if args.kommun else inputs.municipalities()
+        jobs = []
+        for municipality_id in municipalities:
+            year = args.year or inputs.latest_complete_year(municipality_id)
+            if year is None:
+                print(f"Kommun {municipality_id} har inga uppgifter i den publicerade versionen.", file=sys.stderr)
+                return 1
+            jobs.append(inputs.job(municipality_id, year))
         if not jobs:
             print("Den publicerade versionen innehåller ingen kommun.", file=sys.stderr)
             return 1
-        for municipality_id, year in jobs:
-            path = build_report(publish_dir, municipality_id, year, out_dir)
-            print(f"Rapport för {municipality_id} {year}: {path}")
+        state = read_state(out_dir)
+        pending = [job for job in jobs if args.force or not is_unchanged(job, state, out_dir)]
+        written = 0
+        try:
+            for job, path in write_reports(version, pending, out_dir, args.workers):
+                state[job.file_name] = job.fingerprint
+                written += 1
+                print(f"Rapport för {job.municipality_id} {job.year}: {path}")
+        finally:
+            if written:
+                write_state(out_dir, state)
     except PublishedDataMissing as error:
         print(f"Ingen rapport: {error}", file=sys.stderr)
         return 1
+    print(f"Rapporter i {out_dir}: {written} skrivna, {len(jobs) - len(pending)} oförändrade.")
     return 0

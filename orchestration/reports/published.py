@@ -13,13 +13,26 @@ import duckdb
 import pandas as pd
 
 
+# The tables a report reads for its own municipality only, with the rows of them it can use:
+# month figures only at the level kommun (the report shows no monthly figure below it).
+MUNICIPAL_TABLES = {
+    "fct_metric_values": "level = 'kommun' or period_type = 'year'",
+    "fct_goal_indicators": "true",
+    "fct_goal_assessments": "true",
+    "dim_unit": "true",
+}
+# Small tables every report reads whole or in part.
+SHARED_TABLES = ("dim_metric", "dim_kpi", "dim_municipality", "fct_kolada_comparisons", "fct_rka_indices")
+
+
 class PublishedDataMissing(FileNotFoundError):
     """The published files the report needs are not there."""
 
 
 class PublishedData:
-    def __init__(self, publish_dir: Path) -> None:
-        self.current = Path(publish_dir) / "current"
+    def __init__(self, publish_dir: Path, version: Path | None = None) -> None:
+        """`version` pins a version directory another process resolved, so workers read what it planned from."""
+        self.current = Path(version) if version is not None else Path(publish_dir) / "current"
         if not self.current.is_dir():
             raise PublishedDataMissing(
                 f"Hittar ingen publicerad version i {self.current}. Kör kedjan först (make run), "
@@ -28,11 +41,12 @@ class PublishedData:
         # resolve() pins the version `current` points to now, so one report reads one version.
         self.current = self.current.resolve()
         self.connection = duckdb.connect()
-        self.tables: set[str] = set()
+        self.sources: dict[str, str] = {}
         for name, pattern in self._parquet_tables().items():
-            quoted = pattern.replace("'", "''")
-            self.connection.execute(f"create view \"{name}\" as select * from read_parquet('{quoted}')")
-            self.tables.add(name)
+            self.sources[name] = "read_parquet('{}')".format(pattern.replace("'", "''"))
+            self.connection.execute(f'create view "{name}" as select * from {self.sources[name]}')
+        self.tables: set[str] = set(self.sources)
+        self.materialised: set[str] = set()
 
     def _parquet_tables(self) -> dict[str, str]:
         tables: dict[str, str] = {}
@@ -43,6 +57,32 @@ class PublishedData:
             else:
                 tables[path.stem] = str(path)
         return tables
+
+    def keep_in_memory(self, *tables: str) -> None:
+        """Read small tables once instead of once per query."""
+        for table in tables:
+            if table in self.tables:
+                self._materialise(table, "true")
+
+    def narrow_to(self, municipality_ids: list[str]) -> None:
+        """From now on the municipal tables hold only these municipalities' rows, in memory.
+
+        One scan per table and batch of municipalities replaces one scan of the whole
+        Parquet file per query; when the files are sorted by municipality_id the scan
+        reads only the row groups of the batch.
+        """
+        listed = ", ".join("'{}'".format(one.replace("'", "''")) for one in municipality_ids)
+        for table, extra in MUNICIPAL_TABLES.items():
+            if table in self.tables:
+                self._materialise(table, f"municipality_id in ({listed}) and ({extra})")
+
+    def _materialise(self, table: str, condition: str) -> None:
+        if table not in self.materialised:
+            self.connection.execute(f'drop view "{table}"')
+            self.materialised.add(table)
+        self.connection.execute(
+            f'create or replace table "{table}" as select * from {self.sources[table]} where {condition}'
+        )
 
     def has(self, table: str) -> bool:
         return table in self.tables
