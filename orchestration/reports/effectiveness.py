@@ -77,9 +77,8 @@ def effectiveness_section(data: PublishedData, municipality_id: str, municipalit
         "alla kommuner och Riket. Index visar kommunens läge i jämförelse med andra: 0 är lägst och 100 bäst. "
         f"Värdena är de senaste som Kolada har för {year} eller tidigare.",
     ]
-    latest = {
-        kpi_id: _comparison(group.iloc[-1]) for kpi_id, group in frame.groupby("kpi_id", sort=True)
-    }
+    by_kpi = dict(tuple(frame.groupby("kpi_id", sort=True)))
+    latest = {kpi_id: _comparison(group.iloc[-1]) for kpi_id, group in by_kpi.items()}
     index_table = _comparison_table(
         "Effektivitetsindex, kvalitetsindex och resursindex",
         [(area, kpi, indent) for area, kpi, indent in INDEX_ROWS if kpi in latest],
@@ -95,24 +94,24 @@ def effectiveness_section(data: PublishedData, municipality_id: str, municipalit
                 items=[
                     chart
                     for _, kpi, _ in INDEX_ROWS
-                    if kpi in latest and (chart := _trend_chart(frame, kpi, kpis, municipality)) is not None
+                    if kpi in latest and (chart := _trend_chart(by_kpi[kpi], kpi, kpis, municipality)) is not None
                 ],
                 grid=True,
             )
         )
     other = sorted(
         (kpi for kpi in latest if kpi not in INDEX_IDS),
-        key=lambda kpi: (_area_of(frame, kpi), kpi),
+        key=lambda kpi: (_area_of(by_kpi[kpi]), kpi),
     )
     if other:
-        rows = [(AREA_LABELS.get(_area_of(frame, kpi), "Övrigt"), kpi, 1) for kpi in other]
+        rows = [(AREA_LABELS.get(_area_of(by_kpi[kpi]), "Övrigt"), kpi, 1) for kpi in other]
         table = _comparison_table("Kvalitets- och resursnyckeltal", rows, latest, kpis, municipality)
         section.blocks.append(Block("Nyckeltal", items=[table]))
         section.blocks.append(
             Block(
                 "Nyckeltal över tid",
                 items=[
-                    chart for kpi in other if (chart := _trend_chart(frame, kpi, kpis, municipality)) is not None
+                    chart for kpi in other if (chart := _trend_chart(by_kpi[kpi], kpi, kpis, municipality)) is not None
                 ],
                 grid=True,
             )
@@ -126,7 +125,7 @@ def effectiveness_section(data: PublishedData, municipality_id: str, municipalit
 def _kpi_definitions(data: PublishedData) -> dict[str, Definition]:
     if not data.has("dim_kpi"):
         return {}
-    frame = data.query("select kpi_id, kpi_title, kpi_description from dim_kpi")
+    frame = data.shared_query("select kpi_id, kpi_title, kpi_description from dim_kpi")
     return {
         row.kpi_id: Definition(
             key=row.kpi_id,
@@ -147,8 +146,8 @@ def _kpi(kpis: dict[str, Definition], kpi_id: str) -> Definition:
     return kpis.get(kpi_id) or Definition(kpi_id, kpi_id, "Beskrivning saknas.", "", KOLADA_SOURCE)
 
 
-def _area_of(frame: pd.DataFrame, kpi_id: str) -> str:
-    areas = frame.loc[frame["kpi_id"] == kpi_id, "comparison_area"].dropna()
+def _area_of(kpi_rows: pd.DataFrame) -> str:
+    areas = kpi_rows["comparison_area"].dropna()
     return str(areas.iloc[-1]) if not areas.empty else ""
 
 
@@ -240,8 +239,10 @@ def _light_class(light: str) -> str:
     return {"grön": "green", "gul": "yellow", "röd": "red"}.get(light, "none")
 
 
-def _trend_chart(frame: pd.DataFrame, kpi_id: str, kpis: dict[str, Definition], municipality: str) -> Chart | None:
-    rows = frame[frame["kpi_id"] == kpi_id].sort_values("year")
+def _trend_chart(
+    kpi_rows: pd.DataFrame, kpi_id: str, kpis: dict[str, Definition], municipality: str
+) -> Chart | None:
+    rows = kpi_rows.sort_values("year")
     if len(rows) < 2:
         return None
     years = [str(int(year)) for year in rows["year"]]
@@ -286,7 +287,7 @@ FIT_TOLERANCE = 0.5
 def _rka_block(data: PublishedData, municipality_id: str, year: int, kpis: dict[str, Definition]) -> Block | None:
     if not data.has("fct_rka_indices"):
         return None
-    frame = data.query("select * from fct_rka_indices where year <= ?", [year])
+    frame = data.shared_query("select * from fct_rka_indices where year <= ?", [year])
     own = frame[(frame["municipality_id"] == municipality_id) & frame["published_value"].notna()]
     if own.empty:
         return None

@@ -45,7 +45,7 @@ def goals_section(data: PublishedData, municipality_id: str, year: int) -> Secti
         assessments = {row.goal_id: row for row in frame.itertuples()}
     kpi_titles = {}
     if data.has("dim_kpi"):
-        kpi_titles = dict(data.query("select kpi_id, kpi_title from dim_kpi").itertuples(index=False, name=None))
+        kpi_titles = dict(data.shared_query("select kpi_id, kpi_title from dim_kpi").itertuples(index=False, name=None))
 
     if goal_year != year:
         section.intro.append(f"Senaste år med målvärden är {goal_year}; målen nedan gäller det året.")

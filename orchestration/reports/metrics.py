@@ -39,7 +39,8 @@ class Metrics:
         data.require("fct_metric_values", "dim_metric")
         self.data = data
         self.municipality_id = municipality_id
-        catalogue = data.query("select * from dim_metric")
+        self._cache: dict[tuple[str, str], pd.DataFrame] = {}
+        catalogue = data.shared_query("select * from dim_metric")
         self.definitions = {
             row.metric_id: Definition(
                 key=row.metric_id,
@@ -64,24 +65,32 @@ class Metrics:
         level: str = "kommun",
         period_type: str = "year",
     ) -> pd.DataFrame:
-        # The publish step blanks figures about fewer than 5 people; count them as such so the
-        # report's secondary suppression still protects them.
-        individuals = (
-            "case when is_suppressed then 0 else n_individuals end"
-            if "is_suppressed" in self.data.columns("fct_metric_values")
-            else "n_individuals"
-        )
-        return self.data.query(
-            f"""
-            select period, year, level, area, department, unit_id, metric_id, slice, value,
-                {individuals} as n_individuals
-            from fct_metric_values
-            where municipality_id = ? and level = ? and period_type = ?
-              and metric_id in (select unnest(?)) and year in (select unnest(?))
-            order by metric_id, slice, period
-            """,
-            [self.municipality_id, level, period_type, list(metric_ids), list(years)],
-        )
+        rows = self._rows(level, period_type)
+        chosen = rows["metric_id"].isin(list(metric_ids)) & rows["year"].isin(list(years))
+        return rows[chosen].reset_index(drop=True)
+
+    def _rows(self, level: str, period_type: str) -> pd.DataFrame:
+        """The municipality's figures at one level and period type, read once per report."""
+        key = (level, period_type)
+        if key not in self._cache:
+            # The publish step blanks figures about fewer than 5 people; count them as such so the
+            # report's secondary suppression still protects them.
+            individuals = (
+                "case when is_suppressed then 0 else n_individuals end"
+                if "is_suppressed" in self.data.columns("fct_metric_values")
+                else "n_individuals"
+            )
+            self._cache[key] = self.data.query(
+                f"""
+                select period, year, level, area, department, unit_id, metric_id, slice, value,
+                    {individuals} as n_individuals
+                from fct_metric_values
+                where municipality_id = ? and level = ? and period_type = ?
+                order by metric_id, slice, period
+                """,
+                [self.municipality_id, level, period_type],
+            )
+        return self._cache[key]
 
     def yearly(
         self, metric_ids: Iterable[str], years: Sequence[int], level: str = "kommun"

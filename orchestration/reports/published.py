@@ -47,6 +47,9 @@ class PublishedData:
             self.connection.execute(f'create view "{name}" as select * from {self.sources[name]}')
         self.tables: set[str] = set(self.sources)
         self.materialised: set[str] = set()
+        # Narrowing keeps every column, so the names stay valid.
+        self.column_names: dict[str, set[str]] = {}
+        self.shared_results: dict[tuple[str, str], pd.DataFrame] = {}
 
     def _parquet_tables(self) -> dict[str, str]:
         tables: dict[str, str] = {}
@@ -97,10 +100,20 @@ class PublishedData:
     def query(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
         return self.connection.execute(sql, parameters or []).df()
 
+    def shared_query(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
+        """A query over shared tables only, run once per publication; callers must not change the frame."""
+        key = (sql, repr(parameters))
+        if key not in self.shared_results:
+            self.shared_results[key] = self.query(sql, parameters)
+        return self.shared_results[key]
+
     def columns(self, table: str) -> set[str]:
         if table not in self.tables:
             return set()
-        return {row[0] for row in self.connection.execute(f'describe "{table}"').fetchall()}
+        if table not in self.column_names:
+            described = self.connection.execute(f'describe "{table}"').fetchall()
+            self.column_names[table] = {row[0] for row in described}
+        return self.column_names[table]
 
     def close(self) -> None:
         self.connection.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from jinja2 import Environment, StrictUndefined
+import functools
+
+from jinja2 import Environment, StrictUndefined, Template
 
 from orchestration.reports.model import Chart, Table
 
@@ -174,6 +176,12 @@ definitionen direkt.</p>
 """
 
 
+@functools.cache
+def _template() -> Template:
+    """Compiled once per process: compiling costs more than rendering a report."""
+    return _environment().from_string(TEMPLATE)
+
+
 def _environment() -> Environment:
     environment = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.tests["table"] = lambda item: isinstance(item, Table)
@@ -182,4 +190,4 @@ def _environment() -> Environment:
 
 
 def render(**context: object) -> str:
-    return _environment().from_string(TEMPLATE).render(css=CSS, **context)
+    return _template().render(css=CSS, **context)
