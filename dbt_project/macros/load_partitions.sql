@@ -106,6 +106,16 @@
 {%- endmacro %}
 
 
+{% macro newest_listed_load_id() -%}
+    {#- For int_load_partitions_listed itself: the newest load it lists, -1 on a full build. -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{- return(-1) -}}
+    {%- endif -%}
+    {%- set newest = run_query('select max(load_id) from ' ~ this).columns[0].values()[0] -%}
+    {{- return(-1 if newest is none else newest) -}}
+{%- endmacro %}
+
+
 {% macro record_load_watermark() -%}
     delete from {{ watermarks_relation() }} where model_name = '{{ this.identifier }}';
     insert into {{ watermarks_relation() }} (model_name, max_load_id, recorded_at)

@@ -1,26 +1,35 @@
 -- Which partitions each load delivered rows to: incremental models recompute the months,
 -- snapshot dates and municipalities of the loads newer than the ones they already hold. A
 -- corrected re-delivery replaces rows under a new load, so its months show up here again.
+-- Load ids only grow, so each build appends the loads it has not listed yet; a superseded
+-- load's entries stay, which is harmless because they are older than every watermark.
+{{ config(materialized='incremental', incremental_strategy='append') }}
+{%- set newest_listed_load_id = newest_listed_load_id() %}
 with
 
 stg_hr__employment_months as (
     select * from {{ ref('stg_hr__employment_months') }}
+    where load_id > {{ newest_listed_load_id }}
 ),
 
 stg_hr__employment_endings as (
     select * from {{ ref('stg_hr__employment_endings') }}
+    where load_id > {{ newest_listed_load_id }}
 ),
 
 stg_economy__ledger_entries as (
     select * from {{ ref('stg_economy__ledger_entries') }}
+    where load_id > {{ newest_listed_load_id }}
 ),
 
 stg_economy__units as (
     select * from {{ ref('stg_economy__units') }}
+    where load_id > {{ newest_listed_load_id }}
 ),
 
 stg_incidents__incident_snapshots as (
     select * from {{ ref('stg_incidents__incident_snapshots') }}
+    where load_id > {{ newest_listed_load_id }}
 ),
 
 loaded_partitions as (
