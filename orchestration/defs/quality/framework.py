@@ -8,8 +8,13 @@ freshness), because a GX expectation sees one DataFrame at a time. Parameters
 that depend on the delivery (row-count bounds) are computed from DuckDB in the
 same run and passed as GX expectation parameters (`{"$PARAMETER": name}`).
 
-Reading happens under the warehouse lock; validating and rendering Data Docs
-happen after the lock is released, so the lock is held only for the reads.
+The large mart frames are `MunicipalityBatches` (see `batches.py`): read and
+validated a few municipalities at a time, only the columns the expectations
+name, and a municipality whose rows and expectations are unchanged since it
+last passed is carried over instead of validated again. The results of a
+frame's batches are merged into one failure per expectation. Because batches
+are read while they are validated, the read-only warehouse lock is held for the
+whole suite.
 """
 
 from __future__ import annotations
@@ -421,16 +426,18 @@ class _FrameRows:
 def _validate_in_batches(
     checkpoint: gx.Checkpoint,
     frame_check: FrameCheck,
+    source: batches.MunicipalityBatches,
     failures: _FrameFailures,
     connection: duckdb.DuckDBPyConnection,
     passed: batches.PassedBatches | None,
 ) -> _FrameRows:
-    source = frame_check.frame
-    assert isinstance(source, batches.MunicipalityBatches)
     _check_keys_hold_per_batch(frame_check)
     columns = _columns_read(frame_check, batches.query_columns(connection, source))
     compared = {
-        value for item in frame_check.expectations for value in (getattr(item, "column_A", None), getattr(item, "column_B", None))
+        column
+        for item in frame_check.expectations
+        for column in (getattr(item, "column_A", None), getattr(item, "column_B", None))
+        if column is not None
     }
     prints = batches.fingerprints(connection, source, columns)
     per_batch = {name for counts in source.parameters_by_municipality.values() for name in counts}
@@ -441,7 +448,9 @@ def _validate_in_batches(
     still_passing = {
         municipality: digest for municipality, (_, digest) in prints.items() if previous.get(municipality) == digest
     }
-    to_validate = {municipality: rows for municipality, (rows, _) in prints.items() if municipality not in still_passing}
+    to_validate = {
+        municipality: rows for municipality, (rows, _) in prints.items() if municipality not in still_passing
+    }
     # An empty mart is still validated once, so its expectations report on it.
     planned = batches.plan_batches(to_validate, batches.ROW_BUDGET) or ([] if still_passing else [[]])
     validated = 0
@@ -495,7 +504,9 @@ def validate_frames(
         if isinstance(frame_check.frame, batches.MunicipalityBatches):
             if connection is None:
                 raise ValueError(f"{frame_check.name} is read in batches and needs a warehouse connection")
-            rows = _validate_in_batches(checkpoint, frame_check, frame_failures, connection, passed)
+            rows = _validate_in_batches(
+                checkpoint, frame_check, frame_check.frame, frame_failures, connection, passed
+            )
             rows_by_frame[frame_check.name] = rows.validated
             rows_carried_over_by_frame[frame_check.name] = rows.carried_over
         else:

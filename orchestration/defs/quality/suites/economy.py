@@ -22,7 +22,12 @@ MART_MONTHS = "select municipality_id, period from marts.fct_ledger_months"
 
 
 def ledger_months_check(
-    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], report_lines: list[str], min_rows: int, max_rows: int
+    frame: pd.DataFrame | MunicipalityBatches,
+    *,
+    areas: list[str],
+    report_lines: list[str],
+    min_rows: int,
+    max_rows: int,
 ) -> FrameCheck:
     expectations = [
         common.unique_key(LEDGER_MONTH_KEY, "kommun, månad, enhet och rapportrad"),

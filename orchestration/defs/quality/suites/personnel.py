@@ -25,7 +25,8 @@ MART_MONTHS = "select municipality_id, period from marts.fct_employment_months"
 
 
 def employment_months_check(
-    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
+    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int
+) -> FrameCheck:
     expectations = [
         common.unique_key(EMPLOYMENT_MONTH_KEY, "anställning och månad"),
         *common.not_null(("municipality_id", "period", "employment_id", "unit_id", "employment_form")),

@@ -33,7 +33,8 @@ MART_SNAPSHOTS = "select municipality_id, cast(snapshot_date as varchar) as peri
 
 
 def incident_snapshots_check(
-    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int) -> FrameCheck:
+    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int
+) -> FrameCheck:
     return FrameCheck(
         name="fct_incident_snapshots",
         mart="fct_incident_snapshots",
