@@ -2,6 +2,9 @@
 
 Reads only the published version (PUBLISH_DIR/current) and writes one
 self-contained HTML file: inline CSS and SVG, no scripts, nothing fetched.
+All municipalities' reports are written by worker processes, a batch of
+municipalities per scan of the published files, and only where the report's
+inputs changed since it was written (see inputs.py); --force writes them all.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from orchestration.reports.render import render
 from orchestration.settings import load_settings
 
 # Reports per scan of the municipal tables in one worker.
-BATCH_SIZE = 8
+BATCH_SIZE = 16
 # Each worker holds the shared tables and one batch in memory; more than this buys little on a laptop.
 MAX_WORKERS = 4
 
