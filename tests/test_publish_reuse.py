@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import duckdb
@@ -271,3 +274,86 @@ def test_marts_are_written_in_municipality_order_so_readers_can_skip_row_groups(
     with duckdb.connect(str(publication.path / "warehouse.duckdb"), read_only=True) as reader:
         stored = reader.execute("select municipality_id, metric_id, year from fct_metric_values").fetchall()
     assert stored == rows
+
+
+READER = textwrap.dedent(
+    """
+    import hashlib, json, os, sys, traceback
+    from pathlib import Path
+    import duckdb
+
+    publish_dir, stop_file = Path(sys.argv[1]), Path(sys.argv[2])
+    try:
+        while not stop_file.exists():
+            with duckdb.connect(str(publish_dir / "current" / "warehouse.duckdb"), read_only=True) as connection:
+                version = connection.execute("select version from _publication").fetchone()[0]
+                manifest = json.loads((publish_dir / "versions" / version / "manifest.json").read_text())
+                for table, info in manifest["tables"].items():
+                    count = connection.execute(f'select count(*) from "{table}"').fetchone()[0]
+                    if count != info["rows"]:
+                        raise AssertionError(f"{version} {table}: {count} rows, manifest says {info['rows']}")
+                generation = connection.execute("select max(generation) from fct_ledger_months").fetchone()[0]
+                if manifest["tables"]["fct_ledger_months"]["rows"] != 10 + generation:
+                    raise AssertionError(f"{version}: ledger of generation {generation} in another version")
+            version_dir = Path(os.path.realpath(publish_dir / "current"))
+            manifest = json.loads((version_dir / "manifest.json").read_text())
+            for table, info in manifest["tables"].items():
+                path = version_dir / info["parquet"]
+                if hashlib.sha256(path.read_bytes()).hexdigest() != info["sha256"]:
+                    raise AssertionError(f"{path}: checksum differs from the manifest")
+            print(json.dumps({"duckdb": version, "parquet": manifest["version"]}), flush=True)
+    except BaseException:
+        print(json.dumps({"error": traceback.format_exc()}), flush=True)
+        sys.exit(1)
+    """
+)
+
+
+def test_a_concurrent_reader_sees_complete_versions_while_most_files_are_shared(
+    settings: Settings, tmp_path: Path
+) -> None:
+    build_warehouse(settings)
+
+    def write_ledger(generation: int) -> None:
+        with warehouse_connection(settings) as connection:
+            connection.execute(
+                f"""
+                create or replace table marts.fct_ledger_months as
+                select '1489' as municipality_id, {generation} as generation, month_number
+                from range({10 + generation}) as months(month_number)
+                """
+            )
+
+    write_ledger(0)
+    publish(settings, "run-0")
+    script = tmp_path / "reader.py"
+    script.write_text(READER, encoding="utf-8")
+    stop_file = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, str(script), str(settings.publish_dir), str(stop_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen: list[dict[str, str]] = []
+    try:
+        for generation in range(1, 9):
+            write_ledger(generation)
+            publication = publish(settings, f"run-{generation}")
+            assert publication.reused_tables == ("dim_municipality", "fct_metric_values")
+            while True:
+                line = reader.stdout.readline()
+                assert line, f"reader stopped: {reader.stderr.read()}"
+                read = json.loads(line)
+                assert "error" not in read, read.get("error")
+                seen.append(read)
+                if read["duckdb"] == publication.version and read["parquet"] == publication.version:
+                    break
+    finally:
+        stop_file.touch()
+        remaining, errors = reader.communicate()
+    for line in remaining.splitlines():
+        read = json.loads(line)
+        assert "error" not in read, read.get("error")
+    assert reader.returncode == 0, errors
+    assert len({read["duckdb"] for read in seen}) >= 8
