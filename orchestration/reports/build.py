@@ -124,7 +124,7 @@ def write_report(data: PublishedData, municipality_id: str, year: int, out_dir: 
 def build_report(publish_dir: Path, municipality_id: str, year: int, out_dir: Path) -> Path:
     """Write the report for one municipality and year; return the file's path."""
     with PublishedData(Path(publish_dir)) as data:
-        data.narrow_to([municipality_id])
+        data.focus(municipality_id)
         return write_report(data, municipality_id, year, out_dir)
 
 
@@ -146,7 +146,11 @@ def _start_worker(version: Path) -> None:
 def _write_batch(jobs: Sequence[Job], out_dir: Path, data: PublishedData | None = None) -> list[tuple[Job, Path]]:
     data = data or _worker_data
     data.narrow_to([job.municipality_id for job in jobs])
-    return [(job, write_report(data, job.municipality_id, job.year, out_dir)) for job in jobs]
+    written = []
+    for job in jobs:
+        data.focus(job.municipality_id)
+        written.append((job, write_report(data, job.municipality_id, job.year, out_dir)))
+    return written
 
 
 def _batches(jobs: Sequence[Job], workers: int) -> list[list[Job]]:

@@ -25,6 +25,10 @@ MUNICIPAL_TABLES = {
 SHARED_TABLES = ("dim_metric", "dim_kpi", "dim_municipality", "fct_kolada_comparisons", "fct_rka_indices")
 
 
+def _literal(text: str) -> str:
+    return "'{}'".format(text.replace("'", "''"))
+
+
 class PublishedDataMissing(FileNotFoundError):
     """The published files the report needs are not there."""
 
@@ -50,6 +54,7 @@ class PublishedData:
         # Narrowing keeps every column, so the names stay valid.
         self.column_names: dict[str, set[str]] = {}
         self.shared_results: dict[tuple[str, str], pd.DataFrame] = {}
+        self.batch: set[str] = set()
 
     def _parquet_tables(self) -> dict[str, str]:
         tables: dict[str, str] = {}
@@ -65,27 +70,42 @@ class PublishedData:
         """Read small tables once instead of once per query."""
         for table in tables:
             if table in self.tables:
-                self._materialise(table, "true")
+                self._replace(table, f"select * from {self.sources[table]}")
 
     def narrow_to(self, municipality_ids: list[str]) -> None:
-        """From now on the municipal tables hold only these municipalities' rows, in memory.
+        """Read these municipalities' rows of the municipal tables into memory, for focus().
 
         One scan per table and batch of municipalities replaces one scan of the whole
         Parquet file per query; when the files are sorted by municipality_id the scan
         reads only the row groups of the batch.
         """
-        listed = ", ".join("'{}'".format(one.replace("'", "''")) for one in municipality_ids)
-        for table, extra in MUNICIPAL_TABLES.items():
+        listed = ", ".join(_literal(one) for one in municipality_ids)
+        for table, rows in MUNICIPAL_TABLES.items():
             if table in self.tables:
-                self._materialise(table, f"municipality_id in ({listed}) and ({extra})")
+                self.connection.execute(
+                    f'create or replace table "batch_{table}" as select * from {self.sources[table]} '
+                    f"where municipality_id in ({listed}) and ({rows})"
+                )
+        self.batch = set(municipality_ids)
 
-    def _materialise(self, table: str, condition: str) -> None:
+    def focus(self, municipality_id: str) -> None:
+        """From now on the municipal tables hold only this municipality's rows (of the current batch).
+
+        A report's many small queries then each read some ten thousand rows, not the batch's.
+        """
+        if municipality_id not in self.batch:
+            self.narrow_to([municipality_id])
+        for table in MUNICIPAL_TABLES:
+            if table in self.tables:
+                self._replace(
+                    table, f'select * from "batch_{table}" where municipality_id = {_literal(municipality_id)}'
+                )
+
+    def _replace(self, table: str, select: str) -> None:
         if table not in self.materialised:
             self.connection.execute(f'drop view "{table}"')
             self.materialised.add(table)
-        self.connection.execute(
-            f'create or replace table "{table}" as select * from {self.sources[table]} where {condition}'
-        )
+        self.connection.execute(f'create or replace table "{table}" as {select}')
 
     def has(self, table: str) -> bool:
         return table in self.tables
