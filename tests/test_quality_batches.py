@@ -235,3 +235,58 @@ def test_a_batch_reads_few_valued_text_as_categoricals_without_changing_a_value(
     expected = plain.astype(object).sort_values(key, ignore_index=True)
     assert read["unit_key"].isna().sum() == expected["unit_key"].isna().sum() == 12
     pd.testing.assert_frame_equal(read.fillna("NULL"), expected.fillna("NULL"))
+
+
+def test_with_a_period_column_one_new_month_re_validates_only_that_month(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    def monthly_check() -> FrameCheck:
+        counts = per_municipality(
+            warehouse,
+            f"""
+            select municipality_id, period, count(distinct unit_id) as {common.MIN_ROWS},
+                count(*) as {common.MAX_ROWS}
+            from marts.fct_ledger_months group by all
+            """,
+        )
+        return economy.ledger_months_check(
+            MunicipalityBatches(
+                "select * from marts.fct_ledger_months", parameters_by_municipality=counts, period_column="period"
+            ),
+            areas=AREAS, report_lines=REPORT_LINES, min_rows=0, max_rows=0,
+        )
+
+    assert validate(warehouse, monthly_check(), tmp_path, "first").success
+    warehouse.execute(
+        "insert into marts.fct_ledger_months "
+        "select * replace ('2025-03' as period, 3 as month) from marts.fct_ledger_months where period = '2025-02'"
+    )
+
+    outcome = validate(warehouse, monthly_check(), tmp_path, "new_month")
+
+    assert outcome.success, outcome.message()
+    month_rows = ROWS_PER_MUNICIPALITY // 2
+    assert outcome.rows_by_frame == {"fct_ledger_months": 3 * month_rows}
+    assert outcome.rows_carried_over_by_frame == {"fct_ledger_months": 3 * ROWS_PER_MUNICIPALITY}
+
+
+def test_mart_rows_for_a_period_without_raw_rows_fail_the_row_count(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    counts = per_municipality(
+        warehouse,
+        f"""
+        select municipality_id, period, count(distinct unit_id) as {common.MIN_ROWS}, count(*) as {common.MAX_ROWS}
+        from marts.fct_ledger_months where period = '2025-01' group by all
+        """,
+    )
+    check = economy.ledger_months_check(
+        MunicipalityBatches(
+            "select * from marts.fct_ledger_months", parameters_by_municipality=counts, period_column="period"
+        ),
+        areas=AREAS, report_lines=REPORT_LINES, min_rows=100, max_rows=100,
+    )
+
+    outcome = validate(warehouse, check, tmp_path, "run")
+
+    assert [failure.expectation for failure in outcome.failures] == ["row_count_within_raw_bounds"]

@@ -5,21 +5,24 @@ not fit in memory as one pandas DataFrame. Such a frame is a `MunicipalityBatche
 its SQL is read a few municipalities at a time, up to `ROW_BUDGET` rows, and only
 the columns its expectations and example keys name.
 
-Every expectation on such a frame must hold per municipality for the whole to
-hold: row checks trivially, keys because they include `municipality_id`, and the
-row-count bounds because they are computed from the raw rows of the same
-municipalities (`parameters_by_municipality`, summed over a batch).
+The unit of a batch and of carry-over is a partition: a municipality's period
+(`period_column`: month, year or snapshot date) or, without a period column, a
+whole municipality. Every expectation on such a frame must hold per partition
+for the whole to hold: row checks trivially, keys because they include
+`municipality_id` and the period column, and the row-count bounds because they
+are computed from the raw rows of the same partitions
+(`parameters_by_municipality`, keyed by `partition_key`, summed over a batch).
 
 Incremental re-validation: before reading, one DuckDB scan gives each
-municipality's content fingerprint (row count and the sum of a hash over every
+partition's content fingerprint (row count and the sum of a hash over every
 column read, plus its raw-count parameters). `PassedBatches` keeps, per suite,
-the fingerprints of municipalities whose last validation passed every
-expectation (no failure, no warning), together with a hash of the frame's
-definition (SQL, columns, expectations with their kwargs and vocabularies). A
-municipality whose fingerprint and definition are unchanged is not validated
-again: its pass is carried over and reported as carried over. A municipality
-in a batch with any failure is dropped from the store, so it is validated on
-every run until it passes.
+the fingerprints of partitions whose last validation passed every expectation
+(no failure, no warning), together with a hash of the frame's definition (SQL,
+columns, expectations with their kwargs and vocabularies). A partition whose
+fingerprint and definition are unchanged is not validated again: its pass is
+carried over and reported as carried over. A partition in a batch with any
+failure is dropped from the store, so it is validated on every run until it
+passes. One new month of deliveries thus re-validates that month only.
 
 The store is one JSON file per suite in `PUBLISH_DIR/validations/.passed/`.
 Deleting it only makes the next run validate everything.
@@ -42,7 +45,7 @@ import pandas as pd
 BATCH_COLUMN = "municipality_id"
 # About 0.3 GiB of pandas frame for the widest mart; GX's intermediate masks come on top.
 ROW_BUDGET = 400_000
-STORE_VERSION = 1
+STORE_VERSION = 2
 INEXACT_TYPES = frozenset({"DOUBLE", "FLOAT"})
 # Text columns with at most this many distinct values (and this share of the batch's rows) are read as categoricals.
 ENUM_MAX_VALUES = 5_000
@@ -60,14 +63,35 @@ class MunicipalityBatches:
 
     sql: str
     parameters_by_municipality: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # With a period column, the unit of carry-over is a municipality's period (`partition_key`):
+    # one new month re-validates that month, not the municipality's whole history.
+    period_column: str | None = None
+
+    def partition(self) -> str:
+        """The SQL expression of a row's partition key, `partition_key` in SQL."""
+        municipality = f"coalesce({_select([BATCH_COLUMN])}, '')"
+        if self.period_column is None:
+            return municipality
+        return f"{municipality} || '/' || coalesce(cast({_select([self.period_column])} as varchar), '')"
+
+
+def partition_key(municipality: str | None, period: object = None, *, by_period: bool = False) -> str:
+    if not by_period:
+        return municipality or ""
+    return f"{municipality or ''}/{'' if period is None else period}"
 
 
 def per_municipality(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[str, dict[str, int]]:
-    """`sql` returns `municipality_id` and one column per parameter."""
+    """`sql` returns `municipality_id`, optionally `period` (text, as the mart's period column
+    casts to text), and one column per parameter; keyed as `partition_key`."""
     cursor = connection.execute(sql)
     names = [column[0] for column in cursor.description]
+    by_period = len(names) > 1 and names[1] == "period"
+    first = 2 if by_period else 1
     return {
-        row[0]: {name: int(value or 0) for name, value in zip(names[1:], row[1:], strict=True)}
+        partition_key(row[0], row[1] if by_period else None, by_period=by_period): {
+            name: int(value or 0) for name, value in zip(names[first:], row[first:], strict=True)
+        }
         for row in cursor.fetchall()
     }
 
@@ -98,7 +122,7 @@ def fingerprints(
     )
     rows = connection.execute(
         f"""
-        select {BATCH_COLUMN}, count(*), cast(sum(hash({hashed})) as varchar)
+        select {batches.partition()}, count(*), cast(sum(hash({hashed})) as varchar)
         from ({batches.sql})
         group by all
         """
@@ -112,16 +136,16 @@ def fingerprints(
     return result
 
 
-def plan_batches(rows_by_municipality: Mapping[str, int], budget: int) -> list[list[str]]:
-    """Consecutive municipalities grouped up to `budget` rows; a larger municipality is a batch of its own."""
+def plan_batches(rows_by_partition: Mapping[str, int], budget: int) -> list[list[str]]:
+    """Consecutive partitions grouped up to `budget` rows; a larger partition is a batch of its own."""
     batches: list[list[str]] = []
     rows_in_batch = 0
-    for municipality in sorted(rows_by_municipality, key=str):
-        rows = rows_by_municipality[municipality]
+    for partition in sorted(rows_by_partition, key=str):
+        rows = rows_by_partition[partition]
         if not batches or rows_in_batch + rows > budget:
             batches.append([])
             rows_in_batch = 0
-        batches[-1].append(municipality)
+        batches[-1].append(partition)
         rows_in_batch += rows
     return batches
 
@@ -130,7 +154,7 @@ def read_batch(
     connection: duckdb.DuckDBPyConnection,
     batches: MunicipalityBatches,
     columns: Sequence[str],
-    municipalities: Sequence[str],
+    partitions: Sequence[str],
     *,
     keep_as_strings: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -144,10 +168,15 @@ def read_batch(
     work on it as on strings. Columns compared with each other (`keep_as_strings`)
     stay strings, since pandas does not compare categoricals of different values.
     """
+    # The filter on the municipality column alone reaches the mart's table scan.
+    municipality_ids = sorted({key.split("/")[0] for key in partitions})
     connection.execute(
         f"create or replace temp table quality_batch as "
-        f"select {_select(columns)} from ({batches.sql}) where {BATCH_COLUMN} = any(?)",
-        [list(municipalities)],
+        f"select {_select(columns)} from ({batches.sql}) "
+        f"where ({_select([BATCH_COLUMN])} = any(?) or (? and {_select([BATCH_COLUMN])} is null)) "
+        # A semi-join: a list compared row by row costs as much as the batch has partitions.
+        f"and {batches.partition()} in (select unnest(?::varchar[]))",
+        [[key for key in municipality_ids if key], "" in municipality_ids, list(partitions)],
     )
     try:
         kept = set(keep_as_strings)
@@ -178,20 +207,26 @@ def read_batch(
         connection.execute("drop table if exists quality_batch")
 
 
-def batch_parameters(batches: MunicipalityBatches, municipalities: Iterable[str]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for municipality in municipalities:
-        for name, value in batches.parameters_by_municipality.get(municipality, {}).items():
+def batch_parameters(batches: MunicipalityBatches, partitions: Iterable[str]) -> dict[str, int]:
+    """A partition without raw rows counts 0, never the whole mart's total."""
+    totals = {name: 0 for counts in batches.parameters_by_municipality.values() for name in counts}
+    for partition in partitions:
+        for name, value in batches.parameters_by_municipality.get(partition, {}).items():
             totals[name] = totals.get(name, 0) + value
     return totals
 
 
-def batch_label(municipalities: Sequence[str]) -> str:
-    if not municipalities:
+def batch_label(partitions: Sequence[str]) -> str:
+    municipality_ids = sorted({key.split("/")[0] for key in partitions})
+    periods = sorted({key.split("/")[1] for key in partitions if "/" in key})
+    if not municipality_ids:
         return "inga kommuner"
-    if len(municipalities) == 1:
-        return f"kommun {municipalities[0]}"
-    return f"kommun {municipalities[0]}–{municipalities[-1]} ({len(municipalities)} kommuner)"
+    label = f"kommun {municipality_ids[0]}"
+    if len(municipality_ids) > 1:
+        label = f"kommun {municipality_ids[0]}–{municipality_ids[-1]} ({len(municipality_ids)} kommuner)"
+    if periods:
+        label += f", {periods[0]}" if len(periods) == 1 else f", {periods[0]}–{periods[-1]}"
+    return label
 
 
 def definition_hash(
@@ -221,7 +256,7 @@ def definition_hash(
 
 
 class PassedBatches:
-    """The fingerprints of municipalities whose last validation passed, per frame of one suite."""
+    """The fingerprints of partitions whose last validation passed, per frame of one suite."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -238,10 +273,10 @@ class PassedBatches:
         entry = self._frames.get(frame)
         if not entry or entry.get("definition") != definition:
             return {}
-        return dict(entry.get("municipalities", {}))
+        return dict(entry.get("partitions", {}))
 
-    def replace(self, frame: str, definition: str, municipalities: Mapping[str, str]) -> None:
-        self._frames[frame] = {"definition": definition, "municipalities": dict(sorted(municipalities.items()))}
+    def replace(self, frame: str, definition: str, partitions: Mapping[str, str]) -> None:
+        self._frames[frame] = {"definition": definition, "partitions": dict(sorted(partitions.items()))}
         self._seen.add(frame)
 
     def save(self) -> None:

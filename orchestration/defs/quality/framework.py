@@ -285,6 +285,8 @@ def _observed(result: Mapping[str, Any]) -> str | None:
 def _columns_read(frame_check: FrameCheck, available: Sequence[str]) -> list[str]:
     """The columns the expectations and example keys name, in the query's order; personal columns never."""
     named = {batches.BATCH_COLUMN, *frame_check.key_columns}
+    if isinstance(frame_check.frame, batches.MunicipalityBatches) and frame_check.frame.period_column:
+        named.add(frame_check.frame.period_column)
     for item in frame_check.expectations:
         for attribute in ("column", "column_A", "column_B"):
             value = getattr(item, attribute, None)
@@ -294,12 +296,14 @@ def _columns_read(frame_check: FrameCheck, available: Sequence[str]) -> list[str
     return [column for column in available if column in named and column not in PERSONAL_COLUMNS]
 
 
-def _check_keys_hold_per_batch(frame_check: FrameCheck) -> None:
+def _check_keys_hold_per_batch(frame_check: FrameCheck, source: batches.MunicipalityBatches) -> None:
     for item in frame_check.expectations:
         columns = getattr(item, "column_list", None) or [getattr(item, "column", None)]
-        if "unique" in item.expectation_type and batches.BATCH_COLUMN not in columns:
+        needed = {batches.BATCH_COLUMN, source.period_column} - {None}
+        if "unique" in item.expectation_type and not needed <= set(columns):
             raise ValueError(
                 f"{frame_check.name}: {item.expectation_type} on {columns} cannot be checked per municipality"
+                + (f" and {source.period_column}" if source.period_column else "")
             )
 
 
@@ -431,7 +435,7 @@ def _validate_in_batches(
     connection: duckdb.DuckDBPyConnection,
     passed: batches.PassedBatches | None,
 ) -> _FrameRows:
-    _check_keys_hold_per_batch(frame_check)
+    _check_keys_hold_per_batch(frame_check, source)
     columns = _columns_read(frame_check, batches.query_columns(connection, source))
     compared = {
         column

@@ -160,15 +160,18 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         f"""
         select
             kommunkod as municipality_id,
-            count(distinct (period, ansvar)) as {common.MIN_ROWS},
-            count(distinct (period, ansvar, konto)) as {common.MAX_ROWS}
+            period,
+            count(distinct ansvar) as {common.MIN_ROWS},
+            count(distinct (ansvar, konto)) as {common.MAX_ROWS}
         from raw.ekonomi_huvudbok
         group by all
         """,
     )
     min_rows = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
     max_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
-    ledger_months = MunicipalityBatches("select * from marts.fct_ledger_months", parameters_by_municipality=raw_counts)
+    ledger_months = MunicipalityBatches(
+        "select * from marts.fct_ledger_months", parameters_by_municipality=raw_counts, period_column="period"
+    )
     totals = read_frame(
         connection,
         """
@@ -239,6 +242,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         left join ledger_net_cost
             on yearly.municipality_id = ledger_net_cost.municipality_id and yearly.year = ledger_net_cost.year
         """,
+        period_column="year",
     )
     return [
         ledger_months_check(

@@ -132,6 +132,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
                 and metric_values.period = source_values.period
                 and metric_values.metric_id = source_values.metric_id
         """,
+        period_column="period",
     )
     return [
         metric_values_check(values, metric_ids=metric_ids),

@@ -171,7 +171,8 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         f"""
         select
             kommunkod as municipality_id,
-            count(distinct (period, anstallnings_id)) as {common.MIN_ROWS},
+            period,
+            count(distinct anstallnings_id) as {common.MIN_ROWS},
             count(*) as {common.MAX_ROWS}
         from raw.personal_manad
         group by all
@@ -188,6 +189,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         from marts.fct_employment_months
         """,
         parameters_by_municipality=raw_counts,
+        period_column="period",
     )
     raw_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
     raw_keys = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
@@ -212,6 +214,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         left join raw_months
             on yearly.municipality_id = raw_months.municipality_id and yearly.year = raw_months.year
         """,
+        period_column="year",
     )
     return [
         employment_months_check(employment_months, areas=areas, raw_rows=raw_rows, raw_keys=raw_keys),

@@ -149,7 +149,8 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         f"""
         select
             kommunkod as municipality_id,
-            count(distinct (uttagsdatum, avvikelse_id)) as {common.MIN_ROWS},
+            cast(uttagsdatum as varchar) as period,
+            count(distinct avvikelse_id) as {common.MIN_ROWS},
             count(*) as {common.MAX_ROWS}
         from raw.avvikelser
         group by all
@@ -158,7 +159,9 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     raw_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
     raw_keys = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
     snapshots = MunicipalityBatches(
-        "select * from marts.fct_incident_snapshots", parameters_by_municipality=raw_counts
+        "select * from marts.fct_incident_snapshots",
+        parameters_by_municipality=raw_counts,
+        period_column="snapshot_date",
     )
     monthly = MunicipalityBatches(
         """
@@ -202,6 +205,7 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
         inner join reports_as_of
             on monthly.municipality_id = reports_as_of.municipality_id and monthly.period = reports_as_of.period
         """,
+        period_column="period",
     )
     columns = read_frame(
         connection,
