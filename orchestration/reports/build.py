@@ -31,8 +31,12 @@ from orchestration.reports.quality import quality_section
 from orchestration.reports.render import render
 from orchestration.settings import load_settings
 
-# Reports per scan of the municipal tables in one worker.
-BATCH_SIZE = 16
+# A batch is the municipalities one scan of the published files serves. Each worker gets a few
+# batches, so the work evens out between them; a batch is at most this many municipalities, which
+# bounds a worker's memory (some 20 000 rows each) while a national run needs only a handful of
+# scans of files that are not sorted by municipality.
+MAX_BATCH_SIZE = 40
+BATCHES_PER_WORKER = 4
 # Each worker holds the shared tables and one batch in memory; more than this buys little on a laptop.
 MAX_WORKERS = 4
 
@@ -154,9 +158,7 @@ def _write_batch(jobs: Sequence[Job], out_dir: Path, data: PublishedData | None 
 
 
 def _batches(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    # Small enough that every worker gets several and memory stays bounded, large enough that one
-    # scan of the Parquet files serves several reports.
-    size = max(1, min(BATCH_SIZE, math.ceil(len(jobs) / max(workers, 1))))
+    size = max(1, min(MAX_BATCH_SIZE, math.ceil(len(jobs) / (max(workers, 1) * BATCHES_PER_WORKER))))
     return [list(jobs[start : start + size]) for start in range(0, len(jobs), size)]
 
 
