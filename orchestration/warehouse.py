@@ -37,7 +37,12 @@ def warehouse_connection(
     with warehouse_lock(settings):
         if read_only and not Path(settings.duckdb_path).exists():
             raise FileNotFoundError(f"Warehouse file {settings.duckdb_path} does not exist yet; run the pipeline first.")
-        connection = duckdb.connect(str(settings.duckdb_path), read_only=read_only, config=settings.duckdb_config())
+        connection = duckdb.connect(str(settings.duckdb_path), read_only=read_only)
+        # Set after opening rather than passed as connect() config: DuckDB refuses a second handle on a
+        # file with another configuration in one process, and dbt-duckdb (in-process for what-if) opens plainly.
+        for name, value in settings.duckdb_config().items():
+            quoted = value.replace("'", "''")
+            connection.execute(f"set {name} = '{quoted}'")
         try:
             yield connection
         finally:
