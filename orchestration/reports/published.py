@@ -45,6 +45,8 @@ class PublishedData:
         # resolve() pins the version `current` points to now, so one report reads one version.
         self.current = self.current.resolve()
         self.connection = duckdb.connect()
+        # The report's output is its list of files, not DuckDB's progress bar on stderr.
+        self.connection.execute("set enable_progress_bar = false")
         self.sources: dict[str, str] = {}
         for name, pattern in self._parquet_tables().items():
             self.sources[name] = "read_parquet('{}')".format(pattern.replace("'", "''"))
