@@ -26,16 +26,20 @@ int_units_historized as (
     select * from {{ ref('int_units_historized') }}
 ),
 
-candidate_versions as (
+unit_versions as (
+    {{ unit_version_on('stg_economy__ledger_entries', 'int_units_historized', 'month_start', whole_month=true) }}
+),
+
+facts_with_units as (
     select
         ledger.municipality_id,
         ledger.period,
         ledger.month_start,
         ledger.unit_id,
-        units.unit_key,
-        units.unit_name,
-        units.department,
-        units.area,
+        unit_versions.unit_key,
+        unit_versions.unit_name,
+        unit_versions.department,
+        unit_versions.area,
         ledger.activity_code,
         ledger.account_code,
         mapped_accounts.report_line,
@@ -44,22 +48,17 @@ candidate_versions as (
         -ledger.ledger_budget_sek as budget_sek,
         ledger.source_file,
         ledger.source_line,
-        ledger.load_id,
-        row_number() over (
-            partition by ledger.load_id, ledger.source_line
-            order by units.valid_from desc
-        ) as version_rank
+        ledger.load_id
     from stg_economy__ledger_entries as ledger
     left join int_ledger_accounts_mapped as mapped_accounts
         on
             ledger.municipality_id = mapped_accounts.municipality_id
             and ledger.account_code = mapped_accounts.account_code
-    left join int_units_historized as units
+    left join unit_versions
         on
-            ledger.municipality_id = units.municipality_id
-            and ledger.unit_id = units.unit_id
-            and last_day(ledger.month_start) >= units.valid_from
-            and ledger.month_start <= units.valid_until
+            ledger.municipality_id = unit_versions.municipality_id
+            and ledger.unit_id = unit_versions.unit_id
+            and ledger.month_start = unit_versions.month_start
 ),
 
 entry_versions as (
@@ -81,8 +80,7 @@ entry_versions as (
         source_file,
         source_line,
         load_id
-    from candidate_versions
-    where version_rank = 1
+    from facts_with_units
 )
 
 select * from entry_versions

@@ -9,33 +9,33 @@ int_units_historized as (
     select * from {{ ref('int_units_historized') }}
 ),
 
-candidate_versions as (
+unit_versions as (
+    {{ unit_version_on('stg_hr__employment_endings', 'int_units_historized', 'end_date') }}
+),
+
+facts_with_units as (
     select
         endings.municipality_id,
         endings.employment_id,
         endings.person_hash,
         endings.employment_form,
         endings.unit_id,
-        units.unit_key,
-        units.unit_name,
-        units.department,
-        units.area,
+        unit_versions.unit_key,
+        unit_versions.unit_name,
+        unit_versions.department,
+        unit_versions.area,
         endings.occupation_group,
         endings.end_date,
         endings.leaving_reason,
         endings.source_file,
         endings.source_line,
-        endings.load_id,
-        row_number() over (
-            partition by endings.load_id, endings.source_line
-            order by units.valid_from desc
-        ) as version_rank
+        endings.load_id
     from stg_hr__employment_endings as endings
-    left join int_units_historized as units
+    left join unit_versions
         on
-            endings.municipality_id = units.municipality_id
-            and endings.unit_id = units.unit_id
-            and endings.end_date between units.valid_from and units.valid_until
+            endings.municipality_id = unit_versions.municipality_id
+            and endings.unit_id = unit_versions.unit_id
+            and endings.end_date = unit_versions.end_date
 ),
 
 ending_versions as (
@@ -56,8 +56,7 @@ ending_versions as (
         source_file,
         source_line,
         load_id
-    from candidate_versions
-    where version_rank = 1
+    from facts_with_units
 )
 
 select * from ending_versions

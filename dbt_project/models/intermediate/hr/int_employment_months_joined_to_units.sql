@@ -22,7 +22,11 @@ int_units_historized as (
     select * from {{ ref('int_units_historized') }}
 ),
 
-candidate_versions as (
+unit_versions as (
+    {{ unit_version_on('stg_hr__employment_months', 'int_units_historized', 'month_start', whole_month=true) }}
+),
+
+facts_with_units as (
     select
         employment_months.municipality_id,
         employment_months.period,
@@ -32,10 +36,10 @@ candidate_versions as (
         employment_months.sex,
         employment_months.birth_year,
         employment_months.unit_id,
-        units.unit_key,
-        units.unit_name,
-        units.department,
-        units.area,
+        unit_versions.unit_key,
+        unit_versions.unit_name,
+        unit_versions.department,
+        unit_versions.area,
         employment_months.occupation_group,
         employment_months.employment_form,
         employment_months.employment_rate_pct,
@@ -48,18 +52,13 @@ candidate_versions as (
         employment_months.hourly_paid_hours,
         employment_months.source_file,
         employment_months.source_line,
-        employment_months.load_id,
-        row_number() over (
-            partition by employment_months.load_id, employment_months.source_line
-            order by units.valid_from desc
-        ) as version_rank
+        employment_months.load_id
     from stg_hr__employment_months as employment_months
-    left join int_units_historized as units
+    left join unit_versions
         on
-            employment_months.municipality_id = units.municipality_id
-            and employment_months.unit_id = units.unit_id
-            and last_day(employment_months.month_start) >= units.valid_from
-            and employment_months.month_start <= units.valid_until
+            employment_months.municipality_id = unit_versions.municipality_id
+            and employment_months.unit_id = unit_versions.unit_id
+            and employment_months.month_start = unit_versions.month_start
 ),
 
 month_versions as (
@@ -89,8 +88,7 @@ month_versions as (
         source_file,
         source_line,
         load_id
-    from candidate_versions
-    where version_rank = 1
+    from facts_with_units
 )
 
 select * from month_versions

@@ -22,7 +22,11 @@ int_units_historized as (
     select * from {{ ref('int_units_historized') }}
 ),
 
-candidate_versions as (
+unit_versions as (
+    {{ unit_version_on('stg_incidents__incident_snapshots', 'int_units_historized', 'report_date') }}
+),
+
+facts_with_units as (
     select
         snapshots.municipality_id,
         snapshots.snapshot_date,
@@ -31,10 +35,10 @@ candidate_versions as (
         snapshots.category,
         snapshots.legal_basis,
         snapshots.unit_id,
-        units.unit_key,
-        units.unit_name,
-        units.department,
-        units.area,
+        unit_versions.unit_key,
+        unit_versions.unit_name,
+        unit_versions.department,
+        unit_versions.area,
         snapshots.event_date,
         snapshots.report_date,
         snapshots.severity,
@@ -44,17 +48,13 @@ candidate_versions as (
         snapshots.is_lex_maria,
         snapshots.source_file,
         snapshots.source_line,
-        snapshots.load_id,
-        row_number() over (
-            partition by snapshots.load_id, snapshots.source_line
-            order by units.valid_from desc
-        ) as version_rank
+        snapshots.load_id
     from stg_incidents__incident_snapshots as snapshots
-    left join int_units_historized as units
+    left join unit_versions
         on
-            snapshots.municipality_id = units.municipality_id
-            and snapshots.unit_id = units.unit_id
-            and snapshots.report_date between units.valid_from and units.valid_until
+            snapshots.municipality_id = unit_versions.municipality_id
+            and snapshots.unit_id = unit_versions.unit_id
+            and snapshots.report_date = unit_versions.report_date
 ),
 
 snapshot_versions as (
@@ -94,8 +94,7 @@ snapshot_versions as (
         source_file,
         source_line,
         load_id
-    from candidate_versions
-    where version_rank = 1
+    from facts_with_units
 )
 
 select * from snapshot_versions
