@@ -36,14 +36,14 @@ class Settings:
     def lock_path(self) -> Path:
         return self.duckdb_path.with_name(self.duckdb_path.name + ".lock")
 
-    @property
-    def duckdb_temp_dir(self) -> Path:
-        """Where DuckDB spills what does not fit under the memory limit: beside the warehouse, not in /tmp."""
-        return self.duckdb_path.with_name(self.duckdb_path.name + ".tmp")
-
     def duckdb_config(self) -> dict[str, str]:
-        """Connection settings for every DuckDB connection the pipeline opens on warehouse-sized data."""
-        return {"memory_limit": self.duckdb_memory_limit, "temp_directory": str(self.duckdb_temp_dir)}
+        """Settings for every DuckDB connection the pipeline opens on warehouse-sized data.
+
+        Only the memory limit: DuckDB already spills beside the file (`<DUCKDB_PATH>.tmp`), and it
+        refuses to set temp_directory again, even to the same folder, once something has spilled
+        there, which every further dbt connection of a national build would otherwise do.
+        """
+        return {"memory_limit": self.duckdb_memory_limit}
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
