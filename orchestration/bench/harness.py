@@ -99,7 +99,8 @@ def _generate(landing: Path, municipalities: int, years: tuple[int, ...], progre
 
 
 def _fresh_warehouse(workspace: Workspace) -> None:
-    for path in (workspace.published, workspace.dagster_home, workspace.logs):
+    # Reports too: they are skipped when their inputs did not change, and a full run must write them all.
+    for path in (workspace.published, workspace.reports, workspace.dagster_home, workspace.logs):
         shutil.rmtree(path, ignore_errors=True)
     for path in workspace.root.glob("warehouse.duckdb*"):
         path.unlink()

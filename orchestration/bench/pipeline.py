@@ -49,6 +49,12 @@ class Workspace:
         return self.root / "published"
 
     @property
+    def reports(self) -> Path:
+        from orchestration.reports.build import default_out_dir
+
+        return default_out_dir(self.published)
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
 
