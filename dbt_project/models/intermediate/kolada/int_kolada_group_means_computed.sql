@@ -39,7 +39,9 @@ group_means as (
         kolada_values.kpi_id,
         kolada_values.year,
         kolada_values.gender,
-        avg(kolada_values.value) as mean_value,
+        -- An exact decimal sum: a double sum depends on the order parallel threads add in, and a
+        -- mean that differs in its last bit between identical builds makes an unchanged rerun publish anew.
+        avg(cast(kolada_values.value as decimal(38, 10))) as mean_value,
         count(kolada_values.value) as n_municipalities
     from group_members
     inner join kolada_values

@@ -37,7 +37,8 @@ all_municipality_means as (
         kpi_id,
         year,
         gender,
-        avg(value) as mean_value,
+        -- Exact decimal sum, for the same reason as in int_kolada_group_means_computed.
+        avg(cast(value as decimal(38, 10))) as mean_value,
         count(value) as n_municipalities
     from kolada_values
     where not is_riket and value is not null
