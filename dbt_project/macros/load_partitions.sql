@@ -1,7 +1,7 @@
 {#- Incremental builds by load partition.
 
-    A model configured with incremental_strategy 'load_partitions' and
-    meta.load_partitions = {grain, column, kinds, municipality_kinds} keeps, in
+    A model configured with load_partitions_config(grain, kinds, municipality_kinds,
+    column) (incremental strategy 'load_partitions', the settings in meta) keeps, in
     transform_state.load_watermarks, the newest load it has taken in. On an
     incremental run it recomputes only the partitions (municipality_id, grain) that
     loads newer than that watermark delivered rows to (int_load_partitions_listed):
@@ -16,6 +16,25 @@
     avvikelser is special: which snapshot a period is read from depends on every later
     snapshot, so a new snapshot recomputes the years from the one before it onwards.
 -#}
+
+{% macro load_partitions_config(grain, kinds, municipality_kinds=[], column=none) -%}
+    {#- The configuration every load-partitioned model shares; the model names only what differs. -#}
+    {%- set settings = {'grain': grain, 'kinds': kinds, 'municipality_kinds': municipality_kinds} -%}
+    {%- if column is not none -%}
+        {%- do settings.update({'column': column}) -%}
+    {%- endif -%}
+    {%- do config(
+        materialized='incremental',
+        incremental_strategy='load_partitions',
+        on_schema_change='fail',
+        meta={'load_partitions': settings},
+        post_hook="{{ record_load_watermark() }}",
+    ) -%}
+    {#- load_partitions_filter refs the load list only on incremental runs; taken here as well so
+        that every such model depends on it from the first (full) build on. -#}
+    {%- do ref('int_load_partitions_listed') -%}
+{%- endmacro %}
+
 
 {% macro watermarks_relation() -%}
     {{- return(api.Relation.create(database=target.database, schema='transform_state', identifier='load_watermarks')) -}}

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'period', 'kinds': ['ekonomi_huvudbok'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
-    )
-}}
--- depends_on: {{ ref('int_load_partitions_listed') }}
+{{ load_partitions_config(grain='period', kinds=['ekonomi_huvudbok'], municipality_kinds=['organisation']) }}
 -- Ledger rows with their report line and the organisation valid in their month, turned into
 -- the reports' sign convention: revenue positive, costs negative (the ledger books costs as
 -- debit, positive).

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'period', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
-    )
-}}
--- depends_on: {{ ref('int_load_partitions_listed') }}
+{{ load_partitions_config(grain='period', kinds=['personal_manad'], municipality_kinds=['organisation']) }}
 -- A month is reported on the organisation valid in that month. When the register changes
 -- mid-month, the version that started last within the month wins, so a unit created on the 15th
 -- is still found for that month.

@@ -1,13 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation', 'personal_avgang']}},
-        post_hook="{{ record_load_watermark() }}",
+    load_partitions_config(
+        grain='year', kinds=['personal_manad'], municipality_kinds=['organisation', 'personal_avgang']
     )
 }}
--- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Yearly sums on every organisational level at once (grouping sets), for all occupation
 -- groups (occupation_group null) and per occupation group. Averages over the months of a year
 -- divide by the number of months the municipality delivered for that year, whatever the level,

@@ -1,13 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'column': 'period_year', 'kinds': ['avvikelser'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
+    load_partitions_config(
+        grain='year', column='period_year', kinds=['avvikelser'], municipality_kinds=['organisation']
     )
 }}
--- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Figures for a period P are read from snapshot D(P): the earliest snapshot taken on or after
 -- P's last day, or the latest snapshot when none is that late (docs/architecture.md). Each
 -- report appears once per month and once per year in which it was reported.

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'snapshot_date', 'kinds': ['avvikelser'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
-    )
-}}
--- depends_on: {{ ref('int_load_partitions_listed') }}
+{{ load_partitions_config(grain='snapshot_date', kinds=['avvikelser'], municipality_kinds=['organisation']) }}
 -- A report belongs to the unit as the organisation stood on its report date. The follow-up
 -- flags are evaluated as of the row's own snapshot date, so every snapshot answers "what did
 -- we know then".

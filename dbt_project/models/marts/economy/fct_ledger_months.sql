@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'kinds': ['ekonomi_huvudbok'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
-    )
-}}
--- depends_on: {{ ref('int_load_partitions_listed') }}
+{{ load_partitions_config(grain='year', kinds=['ekonomi_huvudbok'], municipality_kinds=['organisation']) }}
 -- Amounts are in kronor in the reports' sign convention (revenue positive, costs negative).
 -- The straight-line full-year forecast extrapolates the year-to-date actual over the calendar
 -- months elapsed, which is how the boards' monthly follow-up reads "prognos helår".

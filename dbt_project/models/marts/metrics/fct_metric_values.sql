@@ -1,13 +1,10 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'kinds': ['personal_manad', 'ekonomi_huvudbok', 'avvikelser'], 'municipality_kinds': ['organisation', 'personal_avgang']}},
-        post_hook="{{ record_load_watermark() }}",
+    load_partitions_config(
+        grain='year',
+        kinds=['personal_manad', 'ekonomi_huvudbok', 'avvikelser'],
+        municipality_kinds=['organisation', 'personal_avgang']
     )
 }}
--- depends_on: {{ ref('int_load_partitions_listed') }}
 -- The long table reports and BI tools read: one row per municipality, period, organisational
 -- level, metric and slice, with the numerator and denominator behind the value and the number
 -- of individuals behind it (for suppression of cells about fewer than 5 people). Each subject

@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'period', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
-    )
-}}
--- depends_on: {{ ref('int_load_partitions_listed') }}
+{{ load_partitions_config(grain='period', kinds=['personal_manad'], municipality_kinds=['organisation']) }}
 with
 
 int_employment_months_classified as (

@@ -1,13 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'kinds': ['personal_manad'], 'municipality_kinds': ['organisation', 'personal_avgang']}},
-        post_hook="{{ record_load_watermark() }}",
+    load_partitions_config(
+        grain='year', kinds=['personal_manad'], municipality_kinds=['organisation', 'personal_avgang']
     )
 }}
--- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Yearly personnel key figures per municipality, level and occupation group (null = all
 -- groups). Head counts and årsarbetare are averages over the months of the year; hourly,
 -- overtime and fyllnadstid årsarbetare are hours / 1980 per year, pro rata for the months

@@ -1,13 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'column': 'year(snapshot_date)', 'kinds': ['avvikelser'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
+    load_partitions_config(
+        grain='year', column='year(snapshot_date)', kinds=['avvikelser'], municipality_kinds=['organisation']
     )
 }}
--- depends_on: {{ ref('int_load_partitions_listed') }}
 -- Every snapshot is kept, so a report's status as of any snapshot date stays answerable; the
 -- latest snapshot of a municipality speaks for the current state. No free text.
 with

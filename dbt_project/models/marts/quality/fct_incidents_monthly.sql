@@ -1,13 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='load_partitions',
-        on_schema_change='fail',
-        meta={'load_partitions': {'grain': 'year', 'kinds': ['avvikelser'], 'municipality_kinds': ['organisation']}},
-        post_hook="{{ record_load_watermark() }}",
-    )
-}}
--- depends_on: {{ ref('int_load_partitions_listed') }}
+{{ load_partitions_config(grain='year', kinds=['avvikelser'], municipality_kinds=['organisation']) }}
 -- Monthly counts are read from snapshot D(month) (see int_incident_snapshots_assigned_to_periods).
 with
 
