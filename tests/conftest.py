@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dbt_runner import run_dbt
 
-from orchestration.settings import DBT_PROJECT_DIR, SAMPLE_LANDING_DIR, load_settings
+from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 
 
 @dataclass(frozen=True)
@@ -16,38 +16,6 @@ class SampleBuild:
     duckdb_path: Path
     # "<resource> <name>: <status>" for every dbt node that did not pass.
     failures: tuple[str, ...]
-
-
-def _dbt(args: list[str], target_path: Path) -> list[str]:
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-        ]
-    )
-    # dbt-duckdb keeps its DuckDB instance open for the life of the process; release the file so
-    # the tests can open it read-only afterwards.
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-        DuckDBConnectionManager._ENV = None
-    if result.exception is not None:
-        raise RuntimeError(f"dbt {args[0]} kunde inte köras: {result.exception}") from result.exception
-    run_results = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))
-    return [
-        f"{outcome['unique_id']}: {outcome['status']} {outcome.get('message') or ''}".strip()
-        for outcome in run_results["results"]
-        if outcome["status"] not in ("success", "pass")
-    ]
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +33,8 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
         patch.setenv("DUCKDB_PATH", str(duckdb_path))
         summary = load_landing_folder(load_settings())
         assert not summary.errors, summary.errors
-        failures = _dbt(["seed"], workdir / "dbt_target")
-        failures += _dbt(["build"], workdir / "dbt_target")
+        failures = run_dbt(["seed"], workdir / "dbt_target")
+        failures += run_dbt(["build"], workdir / "dbt_target")
     return SampleBuild(duckdb_path=duckdb_path, failures=tuple(failures))
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from dbt_runner import run_dbt
 
-from orchestration.settings import DBT_PROJECT_DIR, SAMPLE_LANDING_DIR, load_settings
+from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 
 INCREMENTAL_MODELS = (
     "int_employment_months_joined_to_units",
@@ -29,28 +29,7 @@ INCREMENTAL_MODELS = (
 
 
 def _dbt(args: list[str], target_path: Path) -> None:
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        [
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path / "logs"),
-        ]
-    )
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-        DuckDBConnectionManager._ENV = None
-    assert result.exception is None, result.exception
-    outcomes = json.loads((target_path / "run_results.json").read_text(encoding="utf-8"))["results"]
-    failed = [f"{row['unique_id']}: {row['status']}" for row in outcomes if row["status"] not in ("success", "pass")]
+    failed = run_dbt(args, target_path)
     assert not failed, failed
 
 
