@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
+from concurrent_reader import publish_while_reading
 
 from orchestration.defs.publish.versions import (
     PUBLICATION_TABLE,
+    Publication,
     PublishRefused,
     current_version,
     prune_versions,
@@ -264,38 +264,10 @@ def test_a_concurrent_reader_never_fails_and_always_sees_one_complete_version(
 ) -> None:
     build_marts(settings, generation=0)
     publish_marts(settings, run_id="run-0", outcomes={"economy": passed()}, quality_dir=None)
-    script = tmp_path / "reader.py"
-    script.write_text(READER, encoding="utf-8")
-    stop_file = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, str(script), str(settings.publish_dir), str(stop_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    seen: list[dict[str, str]] = []
-    try:
-        for generation in range(1, 13):
-            build_marts(settings, generation=generation)
-            publication = publish_marts(
-                settings, run_id=f"run-{generation}", outcomes={"economy": passed()}, quality_dir=None
-            )
-            # Publish the next version only after the reader has read this one, so every
-            # publish overlaps with reads and the reader sees every version.
-            while True:
-                line = reader.stdout.readline()
-                assert line, f"reader stopped: {reader.stderr.read()}"
-                read = json.loads(line)
-                assert "error" not in read, read.get("error")
-                seen.append(read)
-                if read["duckdb"] == publication.version and read["parquet"] == publication.version:
-                    break
-    finally:
-        stop_file.touch()
-        remaining, errors = reader.communicate()
-    for line in remaining.splitlines():
-        read = json.loads(line)
-        assert "error" not in read, read.get("error")
-        seen.append(read)
-    assert reader.returncode == 0, errors
+
+    def publish_generation(generation: int) -> Publication:
+        build_marts(settings, generation=generation)
+        return publish_marts(settings, run_id=f"run-{generation}", outcomes={"economy": passed()}, quality_dir=None)
+
+    seen = publish_while_reading(READER, settings.publish_dir, tmp_path, publish_generation, range(1, 13))
     assert len({read["duckdb"] for read in seen}) >= 12

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
+from concurrent_reader import publish_while_reading
 
 from orchestration.defs.publish import versions
 from orchestration.defs.publish.versions import PUBLICATION_TABLE, prune_versions, publish_marts
@@ -326,34 +325,12 @@ def test_a_concurrent_reader_sees_complete_versions_while_most_files_are_shared(
 
     write_ledger(0)
     publish(settings, "run-0")
-    script = tmp_path / "reader.py"
-    script.write_text(READER, encoding="utf-8")
-    stop_file = tmp_path / "stop"
-    reader = subprocess.Popen(
-        [sys.executable, str(script), str(settings.publish_dir), str(stop_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    seen: list[dict[str, str]] = []
-    try:
-        for generation in range(1, 9):
-            write_ledger(generation)
-            publication = publish(settings, f"run-{generation}")
-            assert publication.reused_tables == ("dim_municipality", "fct_metric_values")
-            while True:
-                line = reader.stdout.readline()
-                assert line, f"reader stopped: {reader.stderr.read()}"
-                read = json.loads(line)
-                assert "error" not in read, read.get("error")
-                seen.append(read)
-                if read["duckdb"] == publication.version and read["parquet"] == publication.version:
-                    break
-    finally:
-        stop_file.touch()
-        remaining, errors = reader.communicate()
-    for line in remaining.splitlines():
-        read = json.loads(line)
-        assert "error" not in read, read.get("error")
-    assert reader.returncode == 0, errors
+
+    def publish_generation(generation: int) -> versions.Publication:
+        write_ledger(generation)
+        publication = publish(settings, f"run-{generation}")
+        assert publication.reused_tables == ("dim_municipality", "fct_metric_values")
+        return publication
+
+    seen = publish_while_reading(READER, settings.publish_dir, tmp_path, publish_generation, range(1, 9))
     assert len({read["duckdb"] for read in seen}) >= 8
