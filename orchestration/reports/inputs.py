@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.fingerprint import stable_value_sql
 from orchestration.reports.published import MUNICIPAL_TABLES, SHARED_TABLES, PublishedData
 
 STATE_FILE = "report-inputs.json"
@@ -43,10 +44,8 @@ def code_version() -> str:
 
 
 def _row_hash(data: PublishedData, table: str) -> str:
-    # Floating-point measures at 6 decimals: parallel sums differ in their last bits between identical
-    # rebuilds, and no report shows more than two decimals.
     parts = [
-        f'round("{name}", 6)' if kind in ("DOUBLE", "FLOAT") or kind.startswith("DECIMAL") else f'"{name}"'
+        stable_value_sql(f'"{name}"', kind)
         for name, kind, *_ in data.connection.execute(f'describe "{table}"').fetchall()
     ]
     return f"hash({', '.join(parts)})"

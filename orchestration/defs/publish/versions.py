@@ -48,6 +48,7 @@ import psutil
 from orchestration.defs.publish.disclosure import SUPPRESSION_COMMENT, is_published, published_select
 from orchestration.defs.publish.disclosure import quoted as _quoted
 from orchestration.defs.quality.framework import PERSONAL_COLUMNS, SuiteOutcome
+from orchestration.fingerprint import stable_value_sql
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_connection
 
@@ -284,17 +285,8 @@ def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any
 def _row_digest(
     connection: duckdb.DuckDBPyConnection, select: str, columns: list[tuple[str, str]]
 ) -> tuple[int, str]:
-    """Row count and an order-independent digest of every row: same rows, same digest.
-
-    Floating-point sums come out of DuckDB's parallel aggregation in any order, so their last
-    bits differ between identical rebuilds. Compare them rounded to 6 decimals (noise around
-    zero, e.g. a difference of 1e-14) and then at single precision (noise on large values,
-    where a fixed-decimal rounding boundary alone would now and then be straddled).
-    """
-    digest_columns = ", ".join(
-        f"cast(round({_quoted(name)}, 6) as float)" if data_type.upper() in ("DOUBLE", "FLOAT", "REAL") else _quoted(name)
-        for name, data_type in columns
-    )
+    """Row count and an order-independent digest of every row: same rows, same digest."""
+    digest_columns = ", ".join(stable_value_sql(_quoted(name), data_type) for name, data_type in columns)
     rows, row_digest = connection.execute(
         f"select count(*), coalesce(sum(hash(row_values)::hugeint), 0) "
         f"from (select {digest_columns} from ({select})) as row_values"

@@ -42,11 +42,12 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 
+from orchestration.fingerprint import stable_value_sql
+
 BATCH_COLUMN = "municipality_id"
 # About 0.3 GiB of pandas frame for the widest mart; GX's intermediate masks come on top.
 ROW_BUDGET = 400_000
 STORE_VERSION = 2
-INEXACT_TYPES = frozenset({"DOUBLE", "FLOAT"})
 # Text columns with at most this many distinct values (and this share of the batch's rows) are read as categoricals.
 ENUM_MAX_VALUES = 5_000
 ENUM_MAX_SHARE = 0.05
@@ -114,12 +115,7 @@ def fingerprints(
             f"select {_select(columns)} from ({batches.sql}) limit 0"
         ).description
     )
-    # Parallel sums differ in their last bits between identical dbt rebuilds; rounded, an
-    # unchanged municipality keeps its fingerprint.
-    hashed = ", ".join(
-        f"cast(round({_select([column])}, 6) as float)" if types[column] in INEXACT_TYPES else _select([column])
-        for column in columns
-    )
+    hashed = ", ".join(stable_value_sql(_select([column]), types[column]) for column in columns)
     rows = connection.execute(
         f"""
         select {batches.partition()}, count(*), cast(sum(hash({hashed})) as varchar)
