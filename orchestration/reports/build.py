@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from orchestration.files import write_text_atomically
 from orchestration.reports.economy import economy_section
 from orchestration.reports.effectiveness import effectiveness_section
 from orchestration.reports.goals import goals_section
@@ -119,9 +120,7 @@ def write_report(data: PublishedData, municipality_id: str, year: int, out_dir: 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / report_file_name(municipality_id, year)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    os.replace(temporary, target)
+    write_text_atomically(target, html)
     return target
 
 

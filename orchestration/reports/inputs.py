@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from orchestration.files import write_text_atomically
 from orchestration.fingerprint import stable_value_sql
 from orchestration.reports.published import MUNICIPAL_TABLES, SHARED_TABLES, PublishedData
 
@@ -130,9 +130,7 @@ def read_state(out_dir: Path) -> dict[str, str]:
 def write_state(out_dir: Path, state: dict[str, str]) -> None:
     path = Path(out_dir) / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
 def is_unchanged(job: Job, state: dict[str, str], out_dir: Path) -> bool:

@@ -48,6 +48,7 @@ import psutil
 from orchestration.defs.publish.disclosure import SUPPRESSION_COMMENT, is_published, published_select
 from orchestration.defs.publish.disclosure import quoted as _quoted
 from orchestration.defs.quality.framework import PERSONAL_COLUMNS, SuiteOutcome
+from orchestration.files import point_link_at
 from orchestration.fingerprint import stable_value_sql
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_connection
@@ -375,10 +376,7 @@ def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[
 
 
 def _switch_current(publish_dir: Path, version: str) -> None:
-    partial = publish_dir / f".current.{os.getpid()}.partial"
-    partial.unlink(missing_ok=True)
-    partial.symlink_to(Path("versions") / version, target_is_directory=True)
-    os.replace(partial, current_link(publish_dir))
+    point_link_at(current_link(publish_dir), Path("versions") / version)
 
 
 def prune_versions(publish_dir: Path, *, keep: int = VERSIONS_KEPT) -> list[str]:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 
+from orchestration.files import write_text_atomically
 from orchestration.fingerprint import stable_value_sql
 
 BATCH_COLUMN = "municipality_id"
@@ -279,6 +279,4 @@ class PassedBatches:
         """Frames the suite no longer has are forgotten."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         frames = {name: entry for name, entry in self._frames.items() if name in self._seen}
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps({"version": STORE_VERSION, "frames": frames}, indent=1), encoding="utf-8")
-        os.replace(partial, self.path)
+        write_text_atomically(self.path, json.dumps({"version": STORE_VERSION, "frames": frames}, indent=1))

@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from great_expectations.data_context.types.base import (
 
 from orchestration.defs.quality import batches
 from orchestration.defs.quality.overview import write_overview
+from orchestration.files import point_link_at, write_text_atomically
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_connection
 
@@ -576,7 +576,7 @@ def run_suite(suite: MartSuite, settings: Settings, run_id: str) -> SuiteOutcome
 
 def write_outcome(run_dir: Path, outcome: SuiteOutcome) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomically(
+    write_text_atomically(
         run_dir / f"{outcome.suite}{SUMMARY_FILE_SUFFIX}",
         json.dumps(outcome.to_json(), ensure_ascii=False, indent=2, default=str),
     )
@@ -592,19 +592,9 @@ def read_outcomes(run_dir: Path) -> dict[str, SuiteOutcome]:
     return outcomes
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
 def _point_latest_at(run_dir: Path) -> None:
     """`validations/latest` always names the newest run's results, for people looking for them."""
-    latest = run_dir.parent / "latest"
-    partial = run_dir.parent / f".latest.{os.getpid()}.partial"
-    partial.unlink(missing_ok=True)
-    partial.symlink_to(run_dir.name)
-    os.replace(partial, latest)
+    point_link_at(run_dir.parent / "latest", Path(run_dir.name))
 
 
 def prune_validation_runs(root: Path, *, keep: int, protect: Path) -> None:

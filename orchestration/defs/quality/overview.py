@@ -7,10 +7,11 @@ people: which suites passed, which expectations failed, with example keys.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from orchestration.files import write_text_atomically
 
 if TYPE_CHECKING:
     from orchestration.defs.quality.framework import SuiteOutcome
@@ -74,7 +75,5 @@ def write_overview(run_dir: Path, outcomes: Mapping[str, SuiteOutcome]) -> Path:
                 failure_sections.append(f"<h2>{html.escape(outcome.title)}: {heading}</h2><ul>{items}</ul>")
     page = PAGE.format(run=html.escape(run_dir.name), rows="\n".join(rows), failures="\n".join(failure_sections))
     target = run_dir / "index.html"
-    partial = run_dir / f".index.html.{os.getpid()}.partial"
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, target)
+    write_text_atomically(target, page)
     return target
