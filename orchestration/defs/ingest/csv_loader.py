@@ -57,6 +57,7 @@ class FileInspection:
     sha256: str
     encoding: str  # utf-8, utf-8-sig or cp1252
     physical_lines: int  # lines up to the last non-blank one
+    has_quotes: bool  # without a quote character no record can span several lines
 
 
 @dataclass
@@ -73,6 +74,7 @@ class FileResult:
     message: str | None = None
     previous_outcome: str | None = None
     load_id: int | None = None
+    fast_path: bool = False  # typed in one pass; False: staged as text (defects, or skipped/rejected)
 
     @property
     def is_rejected(self) -> bool:
@@ -112,12 +114,14 @@ def inspect_file(path: Path) -> FileInspection:
     decoder = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
     newlines = 0
+    has_quotes = False
     head = b""
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK_BYTES):
             digest.update(chunk)
             newlines += chunk.count(b"\n")
+            has_quotes = has_quotes or b'"' in chunk
             head = head or chunk[:3]
             tail = (tail + chunk)[-65536:]
             if is_utf8:
@@ -137,7 +141,9 @@ def inspect_file(path: Path) -> FileInspection:
         encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     else:
         encoding = "cp1252"
-    return FileInspection(sha256=digest.hexdigest(), encoding=encoding, physical_lines=max(physical_lines, 0))
+    return FileInspection(
+        sha256=digest.hexdigest(), encoding=encoding, physical_lines=max(physical_lines, 0), has_quotes=has_quotes
+    )
 
 
 def _transcode_cp1252(source: Path, target: Path) -> None:
@@ -207,6 +213,7 @@ class _ColumnSql:
     cleaned: str  # expression over staged.fN, aliased _c_<name>
     typed: list[str]  # expressions over _c_<name>, aliased _v_<name> (and _ok_<name>)
     errors: list[str]  # SQL expressions, NULL when the value is fine
+    value: str  # the stored value, over the typed columns
 
 
 def _without_spaces(raw: str) -> str:
@@ -224,6 +231,7 @@ def _column_sql(column: Column, raw: str) -> _ColumnSql:
     echo = f"left(nullif(trim({raw}), ''), {_ECHO_CHARS})"
     errors: list[str] = []
     null_check = f"{cleaned} is null"
+    stored = value
     if column.type == "personnummer":
         # Staging already replaced the field by its hash and a state; the clear value is gone.
         cleaned_sql = "_personnummer_state"
@@ -239,11 +247,12 @@ def _column_sql(column: Column, raw: str) -> _ColumnSql:
         else:
             pattern, target = "[-+]?[0-9]+", "integer"
         well_formed = f"_ok_{column.name}"
+        # The cast alone would accept forms the contract does not (1e3, 1.5); the pattern decides, once.
         typed = [
             f"regexp_full_match({cleaned}, '{pattern}') as {well_formed}",
-            f"case when regexp_full_match({cleaned}, '{pattern}') "
-            f"then try_cast(replace({cleaned}, ',', '.') as {target}) end as {value}",
+            f"try_cast(replace({cleaned}, ',', '.') as {target}) as {value}",
         ]
+        stored = f"case when {well_formed} then {value} end"
         noun = "ett tal" if column.type == "decimal" else "ett heltal"
         errors.append(f"case when {cleaned} is not null and not {well_formed} then '{label}: ''' || {echo} || ''' är inte {noun}' end")
         errors.append(f"case when {well_formed} and {value} is null then '{label}: ''' || {echo} || ''' är för stort' end")
@@ -278,7 +287,7 @@ def _column_sql(column: Column, raw: str) -> _ColumnSql:
             )
     if not column.nullable:
         errors.append(f"case when {null_check} then {_literal(label + ' saknar värde')} end")
-    return _ColumnSql(cleaned=f"{cleaned_sql} as {cleaned}", typed=typed, errors=errors)
+    return _ColumnSql(cleaned=f"{cleaned_sql} as {cleaned}", typed=typed, errors=errors, value=stored)
 
 
 def _raw_text_sql(header: _Header, personnummer_index: int | None) -> str:
@@ -433,46 +442,148 @@ def load_csv_file(
         if header.unknown:
             progress(f"{path.name}: unknown columns not loaded: {', '.join(header.unknown)}")
         try:
-            _stage(connection, readable, kind, header, pseudonym_key)
-            _apply(connection, readable, kind, header, inspection, result, loaded_at)
+            result.fast_path = _load_clean(connection, readable, kind, header, inspection, result, loaded_at, pseudonym_key)
+            if not result.fast_path:
+                _stage(connection, readable, kind, header, pseudonym_key)
+                _apply(connection, readable, kind, header, inspection, result, loaded_at)
         finally:
             for table in (_STAGED, _TYPED, _REJECT_ERRORS, _REJECT_SCANS):
                 connection.execute(f"drop table if exists {table}")
     progress(
         f"{path.name}: {result.rows_read} rows read, {result.rows_loaded} loaded, {result.rows_quarantined} quarantined "
-        f"({inspection.encoding}, {time.monotonic() - started:.1f} s)"
+        f"({inspection.encoding}, {'typed in one pass' if result.fast_path else 'staged as text'}, "
+        f"{time.monotonic() - started:.1f} s)"
     )
     return result
+
+
+def _personnummer_index(kind: FileKind, header: _Header) -> int | None:
+    return next((header.positions[column.name] for column in kind.columns if column.type == "personnummer"), None)
+
+
+def _scan_sql(path: Path, kind: FileKind, header: _Header, *, count_newlines: bool) -> str:
+    """The file's records as text fields f0, f1, … with `_rid` counting them from 0 in file order.
+
+    The personnummer field is replaced by its hash and a state. Each distinct
+    personnummer is hashed once (a person has a row per month and the hash is
+    two SHA-256 passes): a second scan of the file collects them and the hashes
+    are joined back, so the clear value lives only inside this one query, never
+    in a table. `_newlines` (optional) counts the line breaks inside the
+    record's quoted fields, from which the record's first line follows.
+    """
+    personnummer_index = _personnummer_index(kind, header)
+    columns = ", ".join(f"'{_field(index)}': 'VARCHAR'" for index in range(header.field_count))
+    reader = (
+        f"read_csv({_literal(str(path))}, auto_detect = false, header = false, skip = 1, delim = ';', "
+        f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{columns}}}"
+    )
+    fields = [_field(index) for index in range(header.field_count)]
+    extra = ""
+    if count_newlines:
+        record = f"concat({', '.join(fields)})"
+        extra = f", strlen({record}) - strlen(replace({record}, chr(10), '')) as _newlines"
+    # An empty OVER keeps the file order (documented); a join alone does not, hence the explicit number.
+    scan = (
+        f"(select *, row_number() over () - 1 as _rid{extra} from {reader}, "
+        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}')) as scan"
+    )
+    if personnummer_index is None:
+        return f"select * from {scan}"
+    raw = f"scan.{_field(personnummer_index)}"
+    kept = [f"scan.{name}" for index, name in enumerate(fields) if index != personnummer_index]
+    # The second scan skips the records the first one rejects (same parser, same options).
+    hashes = (
+        f"(select field, {person_hash_sql('field')} as person_hash from "
+        f"(select distinct {_field(personnummer_index)} as field from {reader}, ignore_errors = true))) as hashes"
+    )
+    return (
+        f"select {', '.join(kept)}, hashes.person_hash, "
+        f"case when nullif(trim({raw}), '') is null then 'empty' "
+        f"when hashes.person_hash is null then 'invalid' else 'ok' end as _personnummer_state, "
+        f"scan._rid{', scan._newlines' if count_newlines else ''} "
+        f"from {scan} left join {hashes} on hashes.field = {raw}"
+    )
+
+
+def _scan_parameters(kind: FileKind, header: _Header, pseudonym_key: bytes) -> dict[str, bytes] | None:
+    return hmac_pads(pseudonym_key) if _personnummer_index(kind, header) is not None else None
+
+
+def _typed_sql(kind: FileKind, header: _Header, source: str, line: str, extra: tuple[str, ...] = ()) -> str:
+    """Typed contract columns, the reason a row is refused (NULL when it is fine), `_rid` and `_source_line`."""
+    cleaned, typed, values, errors = [], [], [], []
+    for column in kind.columns:
+        index = header.positions.get(column.name)
+        raw = f"staged.{_field(index)}" if index is not None else "null::varchar"
+        column_sql = _column_sql(column, raw)
+        cleaned.append(column_sql.cleaned)
+        typed += column_sql.typed
+        values.append(f"{column_sql.value} as {column.raw_name}")
+        errors += column_sql.errors
+    reason = mask_sql(f"nullif(concat_ws('; ', {', '.join(errors)}), '')") if errors else "null"
+    return (
+        f"select {', '.join(values)}, {reason} as _reason, _rid, _source_line{''.join(', ' + name for name in extra)} from ("
+        f"select *, {', '.join(typed)} from ("
+        f"select staged.*, {', '.join(cleaned)}, {line} as _source_line from {source}"
+        f") as staged) as staged"
+    )
+
+
+def _load_clean(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: FileKind,
+    header: _Header,
+    inspection: FileInspection,
+    result: FileResult,
+    loaded_at: datetime,
+    pseudonym_key: bytes,
+) -> bool:
+    """Load a file without defects in one pass: typed straight from the scan, no text copy of the file.
+
+    The same expressions as the text path decide every value and every
+    refusal, so a clean file gives the same rows either way. Returns False,
+    having written nothing, when a record does not parse, a value is refused
+    or the line numbers cannot be derived from the scan (blank lines); the
+    text path then loads the file with exact quarantine.
+    """
+    for table in (_REJECT_ERRORS, _REJECT_SCANS):
+        connection.execute(f"drop table if exists {table}")
+    multiline = inspection.has_quotes
+    scan = _scan_sql(path, kind, header, count_newlines=multiline)
+    extra = ("_newlines",) if multiline else ()
+    connection.execute(
+        f"create or replace temp table {_TYPED} as {_typed_sql(kind, header, f'({scan}) as staged', 'staged._rid + 2', extra)}",
+        _scan_parameters(kind, header, pseudonym_key),
+    )
+    if connection.execute(f"select count(*) from {_REJECT_ERRORS}").fetchall()[0][0]:
+        return False
+    newlines = "sum(_newlines)" if multiline else "0"
+    rows, refused, inner_lines = connection.execute(
+        f"select count(*), count(_reason), coalesce({newlines}, 0) from {_TYPED}"
+    ).fetchall()[0]
+    if refused or inspection.physical_lines != 1 + rows + inner_lines:
+        return False
+    if inner_lines:
+        connection.execute(
+            f"create or replace temp table {_TYPED} as select * exclude (_source_line, _newlines), "
+            f"_source_line + coalesce(sum(_newlines) over (order by _rid rows between unbounded preceding and 1 preceding), 0) "
+            f"as _source_line from {_TYPED}"
+        )
+    _commit(connection, path, kind, header, result, loaded_at, rejects=[], reject_lines={}, staged=False)
+    return True
 
 
 def _stage(
     connection: duckdb.DuckDBPyConnection, path: Path, kind: FileKind, header: _Header, pseudonym_key: bytes
 ) -> None:
-    """Read the whole file as text fields; the personnummer field is hashed inside the scan itself."""
-    for table in (_REJECT_ERRORS, _REJECT_SCANS):
+    """Read the whole file as text fields (the text path), keeping what DuckDB's reader rejects."""
+    for table in (_TYPED, _REJECT_ERRORS, _REJECT_SCANS):
         connection.execute(f"drop table if exists {table}")
-    personnummer_index = next(
-        (header.positions[column.name] for column in kind.columns if column.type == "personnummer"), None
+    connection.execute(
+        f"create or replace temp table {_STAGED} as {_scan_sql(path, kind, header, count_newlines=False)}",
+        _scan_parameters(kind, header, pseudonym_key),
     )
-    select = []
-    for index in range(header.field_count):
-        if index == personnummer_index:
-            raw = _field(index)
-            select.append(f"{person_hash_sql(raw)} as person_hash")
-            select.append(
-                f"case when nullif(trim({raw}), '') is null then 'empty' "
-                f"when person_hash is null then 'invalid' else 'ok' end as _personnummer_state"
-            )
-        else:
-            select.append(_field(index))
-    columns = ", ".join(f"'{_field(index)}': 'VARCHAR'" for index in range(header.field_count))
-    sql = (
-        f"create or replace temp table {_STAGED} as select {', '.join(select)} "
-        f"from read_csv({_literal(str(path))}, auto_detect = false, header = false, skip = 1, delim = ';', "
-        f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{columns}}}, "
-        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}')"
-    )
-    connection.execute(sql, hmac_pads(pseudonym_key) if personnummer_index is not None else None)
 
 
 def _rejects(connection: duckdb.DuckDBPyConnection) -> list[_Reject]:
@@ -490,11 +601,20 @@ def _store_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, parameter
         _store_snapshot_rows(connection, kind, parameters)
         return
     raw_names = [column.raw_name for column in kind.columns]
-    key_match = " and ".join(f"target.{name} = incoming.{name}" for name in kind.key)
-    connection.execute(
-        f"delete from raw.{kind.name} as target using "
-        f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming where {key_match}"
-    )
+    # A new month shares no (kommunkod, period) with the table: the cheap look at two short columns
+    # spares the delete's join of every key of the file against every row of the table.
+    prefix = kind.key[:2]
+    overlaps = connection.execute(
+        f"select exists (select 1 from raw.{kind.name} as target semi join "
+        f"(select distinct {', '.join(prefix)} from {_TYPED} where _reason is null) as incoming "
+        f"on {equal_columns('target', 'incoming', prefix)})"
+    ).fetchall()[0][0]
+    if overlaps:
+        key_match = " and ".join(f"target.{name} = incoming.{name}" for name in kind.key)
+        connection.execute(
+            f"delete from raw.{kind.name} as target using "
+            f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming where {key_match}"
+        )
     connection.execute(
         f"insert into raw.{kind.name} ({', '.join(raw_names)}, _source_file, _source_line, _load_id, _loaded_at) "
         f"select {', '.join(raw_names)}, $file_name, _source_line, $load_id, $loaded_at from {_TYPED} "
@@ -645,51 +765,45 @@ def _apply(
     rejects = _rejects(connection)
     staged_rows = connection.execute(f"select count(*) from {_STAGED}").fetchall()[0][0]
     accepted_lines, reject_lines = _line_numbers(path, inspection, staged_rows, rejects)
-    personnummer_index = next(
-        (header.positions[column.name] for column in kind.columns if column.type == "personnummer"), None
-    )
-
-    cleaned, typed, values, errors = [], [], [], []
-    for column in kind.columns:
-        index = header.positions.get(column.name)
-        raw = f"staged.{_field(index)}" if index is not None else "null::varchar"
-        column_sql = _column_sql(column, raw)
-        cleaned.append(column_sql.cleaned)
-        typed += column_sql.typed
-        values.append(f"_v_{column.name} as {column.raw_name}")
-        errors += column_sql.errors
-    reason = mask_sql(f"nullif(concat_ws('; ', {', '.join(errors)}), '')") if errors else "null"
     if accepted_lines is None:
         source = f"{_STAGED} as staged"
-        line = "staged.rowid + 2"
+        line = "staged._rid + 2"
     else:
-        connection.register(_LINES, pd.DataFrame({"line": accepted_lines}))
-        source = f"{_STAGED} as staged positional join {_LINES} as lines"
+        connection.register(_LINES, pd.DataFrame({"rid": np.arange(len(accepted_lines)), "line": accepted_lines}))
+        source = f"{_STAGED} as staged join {_LINES} as lines on lines.rid = staged._rid"
         line = "lines.line"
-    # Named one by one: `staged.*` does not bind under a positional join.
-    staged_columns = ", ".join(f"staged.{name}" for name, *_ in connection.execute(f"select * from {_STAGED} limit 0").description)
     try:
-        connection.execute(
-            f"create or replace temp table {_TYPED} as "
-            f"select {', '.join(values)}, {reason} as _reason, _rid, _source_line from ("
-            f"select *, {', '.join(typed)} from ("
-            f"select {staged_columns}, {', '.join(cleaned)}, staged.rowid as _rid, {line} as _source_line from {source}"
-            f") as staged) as staged"
-        )
+        connection.execute(f"create or replace temp table {_TYPED} as {_typed_sql(kind, header, source, line)}")
     finally:
         if accepted_lines is not None:
             connection.unregister(_LINES)
+    _commit(connection, path, kind, header, result, loaded_at, rejects=rejects, reject_lines=reject_lines, staged=True)
 
+
+def _commit(
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: FileKind,
+    header: _Header,
+    result: FileResult,
+    loaded_at: datetime,
+    *,
+    rejects: list[_Reject],
+    reject_lines: dict[int, int],
+    staged: bool,
+) -> None:
+    """Store the typed rows, quarantine and load log of one file in one transaction (`staged`: text path)."""
     parameters = {"file_name": path.name, "load_id": None, "loaded_at": loaded_at}
     connection.execute("begin transaction")
     try:
         result.load_id = parameters["load_id"] = _next_load_id(connection)
         _store_rows(connection, kind, parameters)
-        connection.execute(
-            f"insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
-            f"select $load_id, $file_name, {_literal(kind.name)}, typed._source_line, "
-            f"{_raw_text_sql(header, personnummer_index)}, typed._reason, $loaded_at "
-            f"from {_TYPED} as typed join {_STAGED} as staged on staged.rowid = typed._rid "
+        if staged:
+            connection.execute(
+                f"insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
+                f"select $load_id, $file_name, {_literal(kind.name)}, typed._source_line, "
+                f"{_raw_text_sql(header, _personnummer_index(kind, header))}, typed._reason, $loaded_at "
+                f"from {_TYPED} as typed join {_STAGED} as staged on staged._rid = typed._rid "
             f"where typed._reason is not null order by typed._rid",
             parameters,
         )
