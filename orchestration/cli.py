@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from orchestration.files import write_text_atomically
 from orchestration.settings import ConfigurationError, Settings, load_settings
 
 DAGSTER_YAML = """\
@@ -32,10 +35,42 @@ def prepare(settings: Settings) -> None:
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
-    from orchestration.defs.transform.project import dbt_resource
+    from orchestration.defs.transform.project import dbt_project, dbt_resource
 
+    stamp = dbt_project.manifest_path.with_name("manifest.sources")
+    sources = dbt_sources_digest(dbt_project.project_dir)
+    if dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == sources:
+        print("dbt-projektet är oförändrat sedan senaste dbt parse.", flush=True)
+        return
     print("Förbereder dbt-projektet (dbt parse) …", flush=True)
     dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()
+    write_text_atomically(stamp, sources)
+
+
+# dbt's own output and installed packages; everything else in the project folder can change the manifest.
+DBT_OUTPUT_DIRS = {"target", "logs", "dbt_packages"}
+
+
+def dbt_sources_digest(project_dir: Path) -> str:
+    """Digest of what `dbt parse` reads: every project file, the dbt version and the env_var values used.
+
+    An unchanged digest means the manifest on disk is the one a parse would write, so the
+    seconds dbt needs to start and parse are spent only when something changed.
+    """
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("dbt-core").encode())
+    referenced: set[str] = set()
+    for path in sorted(project_dir.rglob("*")):
+        relative = path.relative_to(project_dir)
+        if not path.is_file() or relative.parts[0] in DBT_OUTPUT_DIRS or path.name == ".user.yml":
+            continue
+        content = path.read_bytes()
+        digest.update(str(relative).encode() + b"\0" + hashlib.sha256(content).digest())
+        referenced.update(re.findall(rb"env_var\(\s*['\"]([A-Za-z_][A-Za-z0-9_]*)", content))
+    for name in sorted(referenced):
+        digest.update(name + b"=" + os.environ.get(name.decode(), "").encode() + b"\0")
+    return digest.hexdigest()
 
 
 def run_pipeline(settings: Settings) -> int:
