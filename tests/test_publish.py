@@ -241,9 +241,10 @@ READER = textwrap.dedent(
             generations = []
             with duckdb.connect() as connection:
                 for table, info in manifest["tables"].items():
+                    for file in info["files"]:
+                        if sha256(version_dir / file["path"]) != file["sha256"]:
+                            raise AssertionError(f"{file['path']}: checksum differs from the manifest")
                     path = version_dir / info["parquet"]
-                    if sha256(path) != info["sha256"]:
-                        raise AssertionError(f"{path}: checksum differs from the manifest")
                     count, generation = connection.execute(
                         f"select count(*), min(generation) from read_parquet('{path}')"
                     ).fetchone()

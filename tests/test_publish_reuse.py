@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -47,8 +49,9 @@ def passed() -> SuiteOutcome:
 
 
 def build_warehouse(settings: Settings) -> None:
-    """Marts in the shape the dbt project builds: metric values per unit with counts of individuals,
-    a ledger, a person-level fact and a dimension, every row stored in no particular municipality order."""
+    """Marts in the shape the dbt project builds: metric values per unit and year with counts of individuals,
+    yearly avvikelse snapshots, a ledger, a person-level fact and a dimension, every row stored in no
+    particular municipality order."""
     municipalities = ", ".join(f"('{municipality}')" for municipality in reversed(MUNICIPALITIES))
     with warehouse_connection(settings) as connection:
         connection.execute("create schema if not exists marts")
@@ -69,6 +72,19 @@ def build_warehouse(settings: Settings) -> None:
             cross join range(3) as units(unit_number)
             cross join (values ('sick_leave_pct'), ('employees_permanent')) as metrics(metric)
             order by unit_number desc, municipality_id
+            """
+        )
+        connection.execute(
+            f"""
+            create or replace table marts.fct_incident_snapshots as
+            select
+                municipality_id,
+                make_date(2024 + year_offset, 12, 31) as snapshot_date,
+                year_offset = 1 as is_latest_snapshot,
+                municipality_id || '-' || incident_number as incident_id
+            from (values {municipalities}) as municipalities(municipality_id)
+            cross join range(2) as years(year_offset)
+            cross join range(1, 4 + year_offset) as incidents(incident_number)
             """
         )
         connection.execute(
@@ -97,6 +113,27 @@ def build_warehouse(settings: Settings) -> None:
         )
         connection.execute("comment on table marts.dim_municipality is 'Kommuner'")
         connection.execute("comment on column marts.fct_ledger_months.actual_sek is 'Utfall i kronor'")
+        connection.execute("comment on column marts.fct_metric_values.value is 'Måttets värde'")
+
+
+def add_month(settings: Settings) -> None:
+    """A new month: figures of a new year and a new avvikelse snapshot, which becomes the latest."""
+    with warehouse_connection(settings) as connection:
+        connection.execute(
+            """
+            insert into marts.fct_metric_values
+            select municipality_id, 2026, '2026-01', level, unit_id, metric_id, value + 1, n_individuals
+            from marts.fct_metric_values where year = 2025
+            """
+        )
+        connection.execute("update marts.fct_incident_snapshots set is_latest_snapshot = false")
+        connection.execute(
+            """
+            insert into marts.fct_incident_snapshots
+            select municipality_id, date '2026-01-31', true, incident_id
+            from marts.fct_incident_snapshots where snapshot_date = date '2025-12-31'
+            """
+        )
 
 
 def publish(settings: Settings, run_id: str) -> versions.Publication:
@@ -107,12 +144,40 @@ def manifest(publication: versions.Publication) -> dict:
     return json.loads((publication.path / "manifest.json").read_text(encoding="utf-8"))
 
 
-def parquet(publication: versions.Publication, table: str) -> Path:
-    return publication.path / "marts" / f"{table}.parquet"
+def files(publication: versions.Publication, table: str) -> dict[str, Path]:
+    """The table's files by their name, as the manifest lists them."""
+    listed = manifest(publication)["tables"][table]["files"]
+    return {Path(file["path"]).name: publication.path / file["path"] for file in listed}
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def same_file(first: Path, second: Path) -> bool:
+    return (os.stat(first).st_ino, os.stat(first).st_dev) == (os.stat(second).st_ino, os.stat(second).st_dev)
+
+
+def duckdb_content(database: Path) -> dict:
+    """Every table's columns, descriptions and rows (sorted) of a published DuckDB copy."""
+    with duckdb.connect(str(database), read_only=True) as reader:
+        tables = sorted(
+            row[0] for row in reader.execute("select table_name from duckdb_tables()").fetchall()
+            if row[0] != PUBLICATION_TABLE
+        )
+        return {
+            "tables": tables,
+            "comments": reader.execute(
+                "select table_name, comment from duckdb_tables() where table_name <> ? order by all",
+                [PUBLICATION_TABLE],
+            ).fetchall(),
+            "columns": reader.execute(
+                "select table_name, column_index, column_name, data_type, comment from duckdb_columns() "
+                "where table_name <> ? order by all",
+                [PUBLICATION_TABLE],
+            ).fetchall(),
+            "rows": {table: reader.execute(f'select * from "{table}" order by all').fetchall() for table in tables},
+        }
 
 
 def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_previous_version(
@@ -120,27 +185,28 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
 ) -> None:
     build_warehouse(settings)
     first = publish(settings, "run-1")
-    first_files = {table: os.stat(parquet(first, table)) for table in first.rows_by_table}
     with warehouse_connection(settings) as connection:
         connection.execute("update marts.fct_ledger_months set actual_sek = actual_sek - 1 where municipality_id = '1440'")
 
     second = publish(settings, "run-2")
 
     assert not second.unchanged and second.version != first.version
-    assert second.reused_tables == ("dim_municipality", "fct_metric_values")
+    assert second.reused_tables == ("dim_municipality", "fct_incident_snapshots", "fct_metric_values")
+    assert second.written_files == ("marts/fct_ledger_months.parquet",)
     for table in second.reused_tables:
-        shared = os.stat(parquet(second, table))
-        assert (shared.st_ino, shared.st_dev) == (first_files[table].st_ino, first_files[table].st_dev)
-        assert shared.st_mtime_ns == first_files[table].st_mtime_ns
-    assert os.stat(parquet(second, "fct_ledger_months")).st_ino != first_files["fct_ledger_months"].st_ino
+        for name, path in files(second, table).items():
+            assert same_file(path, files(first, table)[name])
+            assert os.stat(path).st_mtime_ns == os.stat(files(first, table)[name]).st_mtime_ns
     tables = manifest(second)["tables"]
     assert {table: info["reused_from"] for table, info in tables.items()} == {
         "dim_municipality": first.version,
+        "fct_incident_snapshots": first.version,
         "fct_ledger_months": None,
         "fct_metric_values": first.version,
     }
-    for table, info in tables.items():
-        assert sha256(second.path / info["parquet"]) == info["sha256"]
+    for info in tables.values():
+        for file in info["files"]:
+            assert sha256(second.path / file["path"]) == file["sha256"]
     assert sha256(second.path / "warehouse.duckdb") == manifest(second)["duckdb"]["sha256"]
 
     with duckdb.connect(str(second.path / "warehouse.duckdb"), read_only=True) as reader:
@@ -149,6 +215,7 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
         ]
         assert {row[0] for row in reader.execute("select table_name from duckdb_tables()").fetchall()} == {
             "dim_municipality",
+            "fct_incident_snapshots",
             "fct_ledger_months",
             "fct_metric_values",
             PUBLICATION_TABLE,
@@ -172,6 +239,103 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
         ).fetchone() == (32, 0)
 
 
+def test_the_big_facts_are_a_folder_of_parts_per_year_or_snapshot_and_small_tables_one_file(
+    settings: Settings,
+) -> None:
+    build_warehouse(settings)
+
+    publication = publish(settings, "run-1")
+
+    tables = manifest(publication)["tables"]
+    assert tables["fct_metric_values"]["parquet"] == "marts/fct_metric_values/*.parquet"
+    assert [(file["path"], file["part"], file["rows"]) for file in tables["fct_metric_values"]["files"]] == [
+        ("marts/fct_metric_values/fct_metric_values_2024.parquet", 2024, 24),
+        ("marts/fct_metric_values/fct_metric_values_2025.parquet", 2025, 24),
+    ]
+    assert [file["path"] for file in tables["fct_incident_snapshots"]["files"]] == [
+        "marts/fct_incident_snapshots/fct_incident_snapshots_2024-12-31.parquet",
+        "marts/fct_incident_snapshots/fct_incident_snapshots_2025-12-31.parquet",
+    ]
+    assert tables["dim_municipality"]["parquet"] == "marts/dim_municipality.parquet"
+    assert tables["fct_ledger_months"]["partitioned_by"] is None
+    with duckdb.connect() as reader:
+        # As a BI tool reads a folder: every part, each holding only its own year.
+        assert reader.execute(
+            f"select year, count(*), count(distinct filename) from "
+            f"read_parquet('{publication.path}/marts/fct_metric_values/*.parquet', filename = true) "
+            "group by year order by year"
+        ).fetchall() == [(2024, 24, 1), (2025, 24, 1)]
+
+
+def started_from_previous_copy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each DuckDB copy that starts as a copy of the previous version's file."""
+    copies: list[str] = []
+    copy = versions.shutil.copyfile
+
+    def recording_copy(source: os.PathLike, target: os.PathLike) -> object:
+        if Path(target).name == "warehouse.duckdb":
+            copies.append(Path(source).parent.name)
+        return copy(source, target)
+
+    monkeypatch.setattr(versions.shutil, "copyfile", recording_copy)
+    return copies
+
+
+def test_a_new_month_writes_only_the_parts_it_changed_and_the_duckdb_copy_equals_a_fresh_one(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_warehouse(settings)
+    first = publish(settings, "run-1")
+    add_month(settings)
+    copies = started_from_previous_copy(monkeypatch)
+
+    second = publish(settings, "run-2")
+
+    assert copies == [first.version]
+
+    assert second.written_files == (
+        "marts/fct_incident_snapshots/fct_incident_snapshots_2025-12-31.parquet",
+        "marts/fct_incident_snapshots/fct_incident_snapshots_2026-01-31.parquet",
+        "marts/fct_metric_values/fct_metric_values_2026.parquet",
+    )
+    assert same_file(files(second, "fct_metric_values")["fct_metric_values_2025.parquet"],
+                     files(first, "fct_metric_values")["fct_metric_values_2025.parquet"])
+    assert same_file(files(second, "fct_incident_snapshots")["fct_incident_snapshots_2024-12-31.parquet"],
+                     files(first, "fct_incident_snapshots")["fct_incident_snapshots_2024-12-31.parquet"])
+    fresh_settings = replace(settings, publish_dir=tmp_path / "fresh")
+    fresh = publish(fresh_settings, "run-fresh")
+    assert fresh.written_files == tuple(
+        file["path"] for info in manifest(fresh)["tables"].values() for file in info["files"]
+    )
+    assert duckdb_content(second.path / "warehouse.duckdb") == duckdb_content(fresh.path / "warehouse.duckdb")
+    with duckdb.connect(str(second.path / "warehouse.duckdb"), read_only=True) as reader:
+        assert reader.execute(
+            "select snapshot_date, count(*) from fct_incident_snapshots where is_latest_snapshot group by all"
+        ).fetchall() == [(dt.date(2026, 1, 31), 16)]
+
+
+def test_a_changed_earlier_year_and_a_dropped_part_leave_the_duckdb_copy_equal_to_a_fresh_one(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_warehouse(settings)
+    publish(settings, "run-1")
+    add_month(settings)
+    second = publish(settings, "run-2")
+    with warehouse_connection(settings) as connection:
+        connection.execute("update marts.fct_metric_values set value = value * 2 where year = 2024")
+        connection.execute("delete from marts.fct_incident_snapshots where snapshot_date = date '2024-12-31'")
+    copies = started_from_previous_copy(monkeypatch)
+
+    third = publish(settings, "run-3")
+
+    assert copies == [second.version]
+
+    assert third.written_files == ("marts/fct_metric_values/fct_metric_values_2024.parquet",)
+    assert "fct_incident_snapshots_2024-12-31.parquet" not in files(third, "fct_incident_snapshots")
+    fresh = publish(replace(settings, publish_dir=tmp_path / "fresh"), "run-fresh")
+    assert duckdb_content(third.path / "warehouse.duckdb") == duckdb_content(fresh.path / "warehouse.duckdb")
+
+
 def test_publishing_again_after_the_change_keeps_the_version_with_the_shared_files(settings: Settings) -> None:
     build_warehouse(settings)
     publish(settings, "run-1")
@@ -185,20 +349,26 @@ def test_publishing_again_after_the_change_keeps_the_version_with_the_shared_fil
     assert again.rows_by_table == second.rows_by_table
 
 
-def test_a_changed_description_alone_rewrites_that_mart(settings: Settings) -> None:
+def test_a_changed_description_alone_makes_a_version_that_shares_every_file(settings: Settings) -> None:
     build_warehouse(settings)
     first = publish(settings, "run-1")
     with warehouse_connection(settings) as connection:
         connection.execute("comment on table marts.dim_municipality is 'Kommuner och regioner'")
+        connection.execute("comment on column marts.fct_metric_values.value is null")
 
     second = publish(settings, "run-2")
 
-    assert second.reused_tables == ("fct_ledger_months", "fct_metric_values")
-    assert os.stat(parquet(second, "dim_municipality")).st_ino != os.stat(parquet(first, "dim_municipality")).st_ino
+    # Descriptions live in the DuckDB copy (and the dbt docs), not in the Parquet files.
+    assert not second.unchanged and second.written_files == ()
+    assert same_file(files(second, "dim_municipality")["dim_municipality.parquet"],
+                     files(first, "dim_municipality")["dim_municipality.parquet"])
     with duckdb.connect(str(second.path / "warehouse.duckdb"), read_only=True) as reader:
         assert reader.execute(
             "select comment from duckdb_tables() where table_name = 'dim_municipality'"
         ).fetchone() == ("Kommuner och regioner",)
+        assert reader.execute(
+            "select comment from duckdb_columns() where table_name = 'fct_metric_values' and column_name = 'value'"
+        ).fetchone() == (None,)
 
 
 def test_a_mart_dropped_from_the_warehouse_leaves_the_new_version(settings: Settings) -> None:
@@ -209,12 +379,13 @@ def test_a_mart_dropped_from_the_warehouse_leaves_the_new_version(settings: Sett
 
     second = publish(settings, "run-2")
 
-    assert second.reused_tables == ("dim_municipality", "fct_metric_values")
-    assert not parquet(second, "fct_ledger_months").exists()
-    assert set(manifest(second)["tables"]) == {"dim_municipality", "fct_metric_values"}
+    assert second.reused_tables == ("dim_municipality", "fct_incident_snapshots", "fct_metric_values")
+    assert not (second.path / "marts" / "fct_ledger_months.parquet").exists()
+    assert set(manifest(second)["tables"]) == {"dim_municipality", "fct_incident_snapshots", "fct_metric_values"}
     with duckdb.connect(str(second.path / "warehouse.duckdb"), read_only=True) as reader:
         assert {row[0] for row in reader.execute("select table_name from duckdb_tables()").fetchall()} == {
             "dim_municipality",
+            "fct_incident_snapshots",
             "fct_metric_values",
             PUBLICATION_TABLE,
         }
@@ -229,11 +400,12 @@ def test_a_shared_file_outlives_the_pruned_version_it_was_first_written_in(setti
 
     assert prune_versions(settings.publish_dir, keep=1) == [first.version]
 
-    shared = manifest(second)["tables"]["fct_metric_values"]
-    assert shared["reused_from"] == first.version
-    assert sha256(second.path / shared["parquet"]) == shared["sha256"]
+    table = manifest(second)["tables"]["fct_metric_values"]
+    assert table["reused_from"] == first.version
+    for file in table["files"]:
+        assert sha256(second.path / file["path"]) == file["sha256"]
     with duckdb.connect() as reader:
-        assert reader.execute(f"select count(*) from read_parquet('{second.path / shared['parquet']}')").fetchone() == (
+        assert reader.execute(f"select count(*) from read_parquet('{second.path / table['parquet']}')").fetchone() == (
             48,
         )
 
@@ -252,12 +424,12 @@ def test_without_hard_links_the_unchanged_file_is_copied_byte_for_byte(
     monkeypatch.setattr(versions.os, "link", no_links)
     second = publish(settings, "run-2")
 
-    copied = parquet(second, "fct_metric_values")
-    assert os.stat(copied).st_ino != os.stat(parquet(first, "fct_metric_values")).st_ino
-    assert sha256(copied) == sha256(parquet(first, "fct_metric_values")) == manifest(second)["tables"][
-        "fct_metric_values"
-    ]["sha256"]
-    assert not os.access(copied, os.W_OK) or os.geteuid() == 0
+    listed = {Path(file["path"]).name: file for file in manifest(second)["tables"]["fct_metric_values"]["files"]}
+    for name, copied in files(second, "fct_metric_values").items():
+        original = files(first, "fct_metric_values")[name]
+        assert not same_file(copied, original)
+        assert sha256(copied) == sha256(original) == listed[name]["sha256"]
+        assert not os.access(copied, os.W_OK) or os.geteuid() == 0
 
 
 def test_marts_are_written_in_municipality_order_so_readers_can_skip_row_groups(settings: Settings) -> None:
@@ -265,11 +437,12 @@ def test_marts_are_written_in_municipality_order_so_readers_can_skip_row_groups(
 
     publication = publish(settings, "run-1")
 
+    rows = []
     with duckdb.connect() as reader:
-        rows = reader.execute(
-            f"select municipality_id, metric_id, year from read_parquet('{parquet(publication, 'fct_metric_values')}')"
-        ).fetchall()
-    assert rows == sorted(rows)
+        for path in files(publication, "fct_metric_values").values():
+            part = reader.execute(f"select municipality_id, metric_id, year from read_parquet('{path}')").fetchall()
+            assert part == sorted(part)
+            rows += part
     with duckdb.connect(str(publication.path / "warehouse.duckdb"), read_only=True) as reader:
         stored = reader.execute("select municipality_id, metric_id, year from fct_metric_values").fetchall()
     assert stored == rows
@@ -297,9 +470,10 @@ READER = textwrap.dedent(
             version_dir = Path(os.path.realpath(publish_dir / "current"))
             manifest = json.loads((version_dir / "manifest.json").read_text())
             for table, info in manifest["tables"].items():
-                path = version_dir / info["parquet"]
-                if hashlib.sha256(path.read_bytes()).hexdigest() != info["sha256"]:
-                    raise AssertionError(f"{path}: checksum differs from the manifest")
+                for file in info["files"]:
+                    path = version_dir / file["path"]
+                    if hashlib.sha256(path.read_bytes()).hexdigest() != file["sha256"]:
+                        raise AssertionError(f"{path}: checksum differs from the manifest")
             print(json.dumps({"duckdb": version, "parquet": manifest["version"]}), flush=True)
     except BaseException:
         print(json.dumps({"error": traceback.format_exc()}), flush=True)
@@ -329,7 +503,7 @@ def test_a_concurrent_reader_sees_complete_versions_while_most_files_are_shared(
     def publish_generation(generation: int) -> versions.Publication:
         write_ledger(generation)
         publication = publish(settings, f"run-{generation}")
-        assert publication.reused_tables == ("dim_municipality", "fct_metric_values")
+        assert publication.reused_tables == ("dim_municipality", "fct_incident_snapshots", "fct_metric_values")
         return publication
 
     seen = publish_while_reading(READER, settings.publish_dir, tmp_path, publish_generation, range(1, 9))

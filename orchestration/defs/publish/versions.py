@@ -4,18 +4,24 @@ Layout under PUBLISH_DIR:
 
     current -> versions/<version>        a relative symlink, replaced atomically
     versions/<version>/
-        marts/<table>.parquet            one file per mart and dimension
+        marts/<table>.parquet            one file per small mart and dimension
+        marts/<table>/<table>_<part>.parquet
+                                         the big facts (PARTITION_COLUMNS): one file per year
+                                         (per snapshot date for the avvikelse snapshots)
         warehouse.duckdb                 the same tables, for tools that speak DuckDB
         quality/                         the run's GX Data Docs and overview page
         validation_summary.json          outcome of every suite that gated this version
-        manifest.json                    version, tables, row counts, checksums, fingerprints (written last)
+        manifest.json                    version, tables, their files, row counts, checksums,
+                                         fingerprints (written last)
 
-A version rewrites only the marts that changed. Each table's fingerprint (columns, comments,
-row count, an order-independent digest of its rows, the file layout) is recorded in the
-manifest; a table whose fingerprint equals the current version's shares that version's
-Parquet file (a hard link: files are never modified once published), and warehouse.duckdb
-starts as a copy of the current one with only the changed tables replaced. When no table
-changed, no version is made at all.
+A version rewrites only the files whose rows changed. Every file's fingerprint (columns, layout,
+partition value, row count and an order-independent digest of its rows, all parts of a table
+digested in one grouped scan) is recorded in the manifest; a file whose fingerprint equals the
+current version's shares that version's file (a hard link: files are never modified once
+published). A new month thus writes the current year's parts and shares the earlier years.
+warehouse.duckdb starts as a copy of the current one when most rows are unchanged, loses the
+rows of the changed parts and gets the new ones; its content equals a fresh build's. When nothing
+changed (rows or descriptions), no version is made at all.
 
 The pseudonymised person key (person_hash) stays in the warehouse: BI tools get
 counts of individuals from the marts, never a key that follows one person.
@@ -38,7 +44,7 @@ import re
 import shutil
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +71,17 @@ VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 # Row groups of DuckDB's default size: at national scale a municipality spans one or two of them.
 SORT_COLUMNS = ("municipality_id", "metric_id", "kpi_id", "year", "period", "snapshot_date")
 PARQUET_OPTIONS = "format parquet, compression zstd, row_group_size 122880"
+MARTS_DIR = "marts"
+# The big facts are published as a folder of parts, one per value of this column (a year; a snapshot
+# date for the snapshots, where a new snapshot also changes the previous one's is_latest_snapshot), so a
+# new month rewrites the parts it touched and shares the others. Small tables stay one file each.
+PARTITION_COLUMNS = {
+    "fct_metric_values": "year",
+    "fct_ledger_months": "year",
+    "fct_incidents_monthly": "year",
+    "fct_personnel_yearly": "year",
+    "fct_incident_snapshots": "snapshot_date",
+}
 
 
 class PublishRefused(RuntimeError):
@@ -78,6 +95,7 @@ class Publication:
     rows_by_table: dict[str, int]
     unchanged: bool = False  # the marts held what the current version holds; nothing was written
     reused_tables: tuple[str, ...] = ()  # unchanged since the previous version, whose files were shared
+    written_files: tuple[str, ...] = ()  # the files written now; every other file is shared
 
 
 def current_link(publish_dir: Path) -> Path:
@@ -124,9 +142,9 @@ def publish_marts(
     current = _current_manifest(publish_dir)
     version = new_version_name()
     staging = versions / f"{BUILDING_PREFIX}{version}-{os.getpid()}"
-    (staging / "marts").mkdir(parents=True)
+    (staging / MARTS_DIR).mkdir(parents=True)
     try:
-        export = _export_marts(settings, staging / "marts", current=current)
+        export = _export_marts(settings, staging, current=current)
         if export is None:
             shutil.rmtree(staging)
             return Publication(
@@ -136,7 +154,9 @@ def publish_marts(
                 unchanged=True,
             )
         previous_dir = versions / current["version"] if current else None
-        _build_duckdb_copy(settings, staging, export, previous_dir=previous_dir, version=version, run_id=run_id)
+        _build_duckdb_copy(
+            settings, staging, export, current=current, previous_dir=previous_dir, version=version, run_id=run_id
+        )
         if quality_dir is not None and quality_dir.is_dir():
             shutil.copytree(quality_dir, staging / "quality", symlinks=False)
         _write_json(
@@ -162,15 +182,39 @@ def publish_marts(
         path=final,
         rows_by_table=export.rows_by_table,
         reused_tables=tuple(sorted(export.reused_tables)),
+        written_files=tuple(export.written_files),
     )
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str  # relative to the version directory
+    part: Any  # the partition value (a year, a snapshot date) its rows share; None for a table in one file
+    rows: int
+    fingerprint: str
+    reused_from: str | None  # the version whose file this version shares; None when written now
+    sha256: str | None  # known up front for a shared file, computed after the lock is released otherwise
 
 
 @dataclass(frozen=True)
 class PublishedTable:
     rows: int
     fingerprint: str
-    reused_from: str | None  # the version whose file this version shares; None when written now
-    sha256: str | None  # known up front for a shared file, computed after the lock is released otherwise
+    structure: str  # columns, sort order and partitioning: what the files' layout depends on
+    partitioned_by: str | None
+    files: tuple[PublishedFile, ...]
+
+    @property
+    def reused_from(self) -> str | None:
+        """The previous version, when every file of this table is shared with it."""
+        versions = {file.reused_from for file in self.files}
+        return versions.pop() if len(versions) == 1 else None
+
+    @property
+    def parquet(self) -> str:
+        """What a reader opens: the file, or a glob over the table's folder of parts."""
+        first = Path(self.files[0].path)
+        return str(first if self.partitioned_by is None else first.parent / "*.parquet")
 
 
 @dataclass(frozen=True)
@@ -188,6 +232,10 @@ class Export:
     def reused_tables(self) -> set[str]:
         return {table for table, info in self.tables.items() if info.reused_from is not None}
 
+    @property
+    def written_files(self) -> list[str]:
+        return [file.path for info in self.tables.values() for file in info.files if file.reused_from is None]
+
 
 def _current_manifest(publish_dir: Path) -> dict[str, Any]:
     if current_version(publish_dir) is None:
@@ -195,14 +243,24 @@ def _current_manifest(publish_dir: Path) -> dict[str, Any]:
     return json.loads((current_link(publish_dir) / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any]) -> Export | None:
-    """Copy each changed mart to Parquet while holding the warehouse lock; None when nothing changed.
+@dataclass(frozen=True)
+class _Plan:
+    select: str
+    columns: list[tuple[str, str]]
+    sort_columns: list[str]
+    table: PublishedTable
 
-    A mart whose fingerprint equals the one the current version recorded for it is not written again:
-    the current version's file is hard-linked (or copied, where links are impossible) into the new one.
+
+def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any]) -> Export | None:
+    """Copy each changed part of each mart to Parquet while holding the warehouse lock; None when nothing changed.
+
+    A part whose fingerprint equals the one the current version recorded for the same file is not written
+    again: the current version's file is hard-linked (or copied, where links are impossible) into the new one.
     """
     previous_dir = versions_dir(settings.publish_dir) / current["version"] if current else None
-    previous_tables: Mapping[str, Any] = current.get("tables", {})
+    previous_files = {
+        file["path"]: file for info in current.get("tables", {}).values() for file in info.get("files", [])
+    }
     with warehouse_connection(settings, read_only=True) as connection:
         tables = [
             row[0]
@@ -232,49 +290,32 @@ def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any
             ).fetchall()
             if table in published and column not in PERSONAL_COLUMNS
         ]
-        plans: dict[str, tuple[str, int, str]] = {}
-        for table in published:
-            columns = [
-                (name, data_type)
-                for name, data_type in connection.execute(
-                    "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
-                    "order by column_index",
-                    [MART_SCHEMA, table],
-                ).fetchall()
-                if name not in PERSONAL_COLUMNS
-            ]
-            sort_columns = [name for name in SORT_COLUMNS if name in dict(columns)]
-            select = published_select(MART_SCHEMA, table, columns)
-            rows, row_digest = _row_digest(connection, select, columns)
-            if sort_columns:
-                select += f" order by {', '.join(_quoted(name) for name in sort_columns)}"
-            fingerprint = _digest(
-                {
-                    "columns": columns,
-                    "rows": rows,
-                    "row_digest": row_digest,
-                    "comment": table_comments.get(table),
-                    "column_comments": [entry[1:] for entry in column_comments if entry[0] == table],
-                    "layout": [PARQUET_OPTIONS, sort_columns],
-                }
-            )
-            plans[table] = (select, rows, fingerprint)
-        fingerprint = _digest({table: plan[2] for table, plan in plans.items()})
+        plans = {
+            table: _plan(connection, table, table_comments.get(table), column_comments) for table in published
+        }
+        fingerprint = _digest({table: plan.table.fingerprint for table, plan in plans.items()})
         if fingerprint == current.get("fingerprint"):
             return None
         exported: dict[str, PublishedTable] = {}
-        for table, (select, rows, table_fingerprint) in plans.items():
-            parquet = target / f"{table}.parquet"
-            previous = previous_tables.get(table, {})
-            if (
-                previous_dir is not None
-                and previous.get("fingerprint") == table_fingerprint
-                and _share(previous_dir / previous["parquet"], parquet)
-            ):
-                exported[table] = PublishedTable(rows, table_fingerprint, current["version"], previous["sha256"])
-            else:
-                connection.execute(f"copy ({select}) to '{_sql_path(parquet)}' ({PARQUET_OPTIONS})")
-                exported[table] = PublishedTable(rows, table_fingerprint, None, None)
+        for table, plan in plans.items():
+            files = []
+            for file in plan.table.files:
+                previous = previous_files.get(file.path, {})
+                if (
+                    previous_dir is not None
+                    and previous.get("fingerprint") == file.fingerprint
+                    and _share(previous_dir / file.path, target / file.path)
+                ):
+                    files.append(replace(file, reused_from=current["version"], sha256=previous["sha256"]))
+                    continue
+                (target / file.path).parent.mkdir(parents=True, exist_ok=True)
+                order = ", ".join(_quoted(name) for name in plan.sort_columns)
+                connection.execute(
+                    f"copy ({plan.select} where {_part_condition(plan.table.partitioned_by, plan.columns, file.part)}"
+                    f"{f' order by {order}' if order else ''}) to '{_sql_path(target / file.path)}' ({PARQUET_OPTIONS})"
+                )
+                files.append(file)
+            exported[table] = replace(plan.table, files=tuple(files))
     return Export(
         tables=exported,
         table_comments=table_comments,
@@ -283,22 +324,98 @@ def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any
     )
 
 
-def _row_digest(
-    connection: duckdb.DuckDBPyConnection, select: str, columns: list[tuple[str, str]]
-) -> tuple[int, str]:
-    """Row count and an order-independent digest of every row: same rows, same digest."""
+def _plan(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    comment: str | None,
+    column_comments: list[tuple[str, str, str]],
+) -> _Plan:
+    """The files `table` is published as, each with the fingerprint of the rows it holds."""
+    columns = [
+        (name, data_type)
+        for name, data_type in connection.execute(
+            "select column_name, data_type from duckdb_columns() where schema_name = ? and table_name = ? "
+            "order by column_index",
+            [MART_SCHEMA, table],
+        ).fetchall()
+        if name not in PERSONAL_COLUMNS
+    ]
+    names = dict(columns)
+    sort_columns = [name for name in SORT_COLUMNS if name in names]
+    partitioned_by = PARTITION_COLUMNS.get(table) if PARTITION_COLUMNS.get(table) in names else None
+    select = published_select(MART_SCHEMA, table, columns)
+    structure = _digest(
+        {"columns": columns, "layout": [PARQUET_OPTIONS, sort_columns], "partitioned_by": partitioned_by}
+    )
+    files = tuple(
+        PublishedFile(
+            path=_file_path(table, partitioned_by, part),
+            part=part,
+            rows=rows,
+            fingerprint=_digest({"structure": structure, "part": part, "rows": rows, "row_digest": row_digest}),
+            reused_from=None,
+            sha256=None,
+        )
+        for part, rows, row_digest in _part_digests(connection, select, columns, partitioned_by)
+    )
+    fingerprint = _digest(
+        {
+            "structure": structure,
+            "comment": comment,
+            "column_comments": [entry[1:] for entry in column_comments if entry[0] == table],
+            "files": [[file.path, file.fingerprint] for file in files],
+        }
+    )
+    return _Plan(
+        select=select,
+        columns=columns,
+        sort_columns=sort_columns,
+        table=PublishedTable(
+            rows=sum(file.rows for file in files),
+            fingerprint=fingerprint,
+            structure=structure,
+            partitioned_by=partitioned_by,
+            files=files,
+        ),
+    )
+
+
+def _part_digests(
+    connection: duckdb.DuckDBPyConnection, select: str, columns: list[tuple[str, str]], partitioned_by: str | None
+) -> list[tuple[Any, int, str]]:
+    """Per part: its partition value, row count and an order-independent digest of its rows, in one scan.
+
+    Same rows, same digest. A table without rows still gets one (empty) file, so readers find its columns.
+    """
     digest_columns = ", ".join(stable_value_sql(_quoted(name), data_type) for name, data_type in columns)
-    rows, row_digest = connection.execute(
-        f"select count(*), coalesce(sum(hash(row_values)::hugeint), 0) "
-        f"from (select {digest_columns} from ({select})) as row_values"
-    ).fetchone()
-    return rows, str(row_digest)
+    part = _quoted(partitioned_by) if partitioned_by else "null"
+    parts = connection.execute(
+        f"select {part} as part, count(*), sum(hash({digest_columns})::hugeint) "
+        f"from ({select}) group by part order by part nulls last"
+    ).fetchall()
+    return [(value, rows, str(row_digest)) for value, rows, row_digest in parts] or [(None, 0, "0")]
+
+
+def _file_path(table: str, partitioned_by: str | None, part: Any) -> str:
+    if partitioned_by is None:
+        return f"{MARTS_DIR}/{table}.parquet"
+    return f"{MARTS_DIR}/{table}/{table}_{'null' if part is None else part}.parquet"
+
+
+def _part_condition(partitioned_by: str | None, columns: list[tuple[str, str]], part: Any) -> str:
+    """The rows of one part. `part` may come from a manifest (JSON text) or from DuckDB (a date, an int)."""
+    if partitioned_by is None:
+        return "true"
+    if part is None:
+        return f"{_quoted(partitioned_by)} is null"
+    return f"{_quoted(partitioned_by)} = cast({_literal(str(part))} as {dict(columns)[partitioned_by]})"
 
 
 def _share(source: Path, target: Path) -> bool:
     """Put the previous version's file at `target` without rewriting it; False if it is gone."""
     if not source.is_file():
         return False
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
     except OSError:
@@ -308,43 +425,71 @@ def _share(source: Path, target: Path) -> bool:
 
 
 def _build_duckdb_copy(
-    settings: Settings, staging: Path, export: Export, *, previous_dir: Path | None, version: str, run_id: str
+    settings: Settings,
+    staging: Path,
+    export: Export,
+    *,
+    current: Mapping[str, Any],
+    previous_dir: Path | None,
+    version: str,
+    run_id: str,
 ) -> None:
-    """The version's warehouse.duckdb: the previous one with its changed tables replaced, when one can be reused."""
+    """The version's warehouse.duckdb, with the same tables and rows as the version's Parquet files.
+
+    When most rows are unchanged it starts as a copy of the previous version's file: a table whose
+    structure is unchanged loses the rows of its changed parts and gets the new parts' rows; other
+    changed tables are replaced whole. Otherwise it is written fresh, which is then cheaper.
+    """
     database = staging / "warehouse.duckdb"
-    reused = export.reused_tables
+    previous_tables: Mapping[str, Any] = current.get("tables", {})
+    kept = {
+        table
+        for table, info in export.tables.items()
+        if previous_tables.get(table, {}).get("structure") == info.structure
+        and any(file.reused_from is not None for file in info.files)
+    }
+    rows_to_insert = sum(
+        file.rows
+        for table, info in export.tables.items()
+        for file in info.files
+        if table not in kept or file.reused_from is None
+    )
     previous = previous_dir / "warehouse.duckdb" if previous_dir is not None else None
-    if reused and previous is not None and previous.is_file():
+    if kept and previous is not None and previous.is_file() and 2 * rows_to_insert <= sum(export.rows_by_table.values()):
         shutil.copyfile(previous, database)
     else:
-        reused = set()
+        kept = set()
     spill = staging / ".spill"
     connection = duckdb.connect(str(database), config={**settings.duckdb_config(), "temp_directory": str(spill)})
     try:
-        stale = [
-            row[0]
-            for row in connection.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()
-            if row[0] not in reused
-        ]
-        for table in stale:
-            connection.execute(f"drop table {_quoted(table)}")
-        # Blocks freed by the drops are reused by the tables created below only after a checkpoint;
-        # without it every replaced table would leave its old size behind in the file.
+        for table in _main_tables(connection):
+            if table not in kept:
+                connection.execute(f"drop table {_quoted(table)}")
+        for table in kept:
+            info = export.tables[table]
+            shared_parts = {str(file.part) for file in info.files if file.reused_from is not None}
+            columns = connection.execute(f"describe {_quoted(table)}").fetchall()
+            stale = [
+                _part_condition(info.partitioned_by, [row[:2] for row in columns], file["part"])
+                for file in previous_tables[table]["files"]
+                if str(file["part"]) not in shared_parts
+            ]
+            if stale:
+                connection.execute(f"delete from {_quoted(table)} where {' or '.join(stale)}")
+        # Blocks freed by the drops and deletes are reused by the rows written below only after a
+        # checkpoint; without it every replaced part would leave its old size behind in the file.
         connection.execute("checkpoint")
-        written = [table for table in export.tables if table not in reused]
-        for table in written:
-            parquet = staging / "marts" / f"{table}.parquet"
-            connection.execute(f"create table {_quoted(table)} as select * from read_parquet('{_sql_path(parquet)}')")
-        for table, comment in export.table_comments.items():
-            if table in written:
-                connection.execute(f"comment on table {_quoted(table)} is {_literal(comment)}")
-        for table, column, comment in export.column_comments:
-            if table in written:
-                connection.execute(f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal(comment)}")
-        for table in written:
-            columns = {row[0] for row in connection.execute(f"describe {_quoted(table)}").fetchall()}
-            if "is_suppressed" in columns:
-                connection.execute(f"comment on column {_quoted(table)}.is_suppressed is {_literal(SUPPRESSION_COMMENT)}")
+        for table, info in export.tables.items():
+            new_files = [file for file in info.files if table not in kept or file.reused_from is None]
+            if not new_files:
+                continue
+            # Parts in partition order: a table written fresh holds its rows in the order of its files.
+            sources = ", ".join(_literal(str(staging / file.path)) for file in new_files)
+            if table in kept:
+                connection.execute(f"insert into {_quoted(table)} select * from read_parquet([{sources}])")
+            else:
+                connection.execute(f"create table {_quoted(table)} as select * from read_parquet([{sources}])")
+        _apply_comments(connection, export)
         connection.execute(
             f"create table {PUBLICATION_TABLE} as select ? as version, ? as run_id, current_timestamp as published_at",
             [version, run_id],
@@ -353,6 +498,34 @@ def _build_duckdb_copy(
     finally:
         connection.close()
         shutil.rmtree(spill, ignore_errors=True)
+
+
+def _main_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        row[0]
+        for row in connection.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()
+    ]
+
+
+def _apply_comments(connection: duckdb.DuckDBPyConnection, export: Export) -> None:
+    """Give every table and column the description it has now, changing only those that differ."""
+    wanted_tables = {table: export.table_comments.get(table) for table in export.tables}
+    wanted_columns = {(table, column): comment for table, column, comment in export.column_comments}
+    for table, comment in connection.execute(
+        "select table_name, comment from duckdb_tables() where schema_name = 'main'"
+    ).fetchall():
+        if table in wanted_tables and wanted_tables[table] != comment:
+            connection.execute(f"comment on table {_quoted(table)} is {_literal_or_null(wanted_tables[table])}")
+    for table, column, comment in connection.execute(
+        "select table_name, column_name, comment from duckdb_columns() where schema_name = 'main'"
+    ).fetchall():
+        if table not in wanted_tables:
+            continue
+        wanted = SUPPRESSION_COMMENT if column == "is_suppressed" else wanted_columns.get((table, column))
+        if wanted != comment:
+            connection.execute(
+                f"comment on column {_quoted(table)}.{_quoted(column)} is {_literal_or_null(wanted)}"
+            )
 
 
 def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[str, Any]:
@@ -364,10 +537,22 @@ def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[
         "tables": {
             table: {
                 "rows": info.rows,
-                "parquet": f"marts/{table}.parquet",
-                "sha256": info.sha256 or _sha256(staging / "marts" / f"{table}.parquet"),
+                "parquet": info.parquet,
+                "partitioned_by": info.partitioned_by,
                 "fingerprint": info.fingerprint,
+                "structure": info.structure,
                 "reused_from": info.reused_from,
+                "files": [
+                    {
+                        "path": file.path,
+                        "part": file.part,
+                        "rows": file.rows,
+                        "sha256": file.sha256 or _sha256(staging / file.path),
+                        "fingerprint": file.fingerprint,
+                        "reused_from": file.reused_from,
+                    }
+                    for file in info.files
+                ],
             }
             for table, info in export.tables.items()
         },
@@ -454,6 +639,10 @@ def _sha256(path: Path) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _literal_or_null(text: str | None) -> str:
+    return "null" if text is None else _literal(text)
 
 
 def _sql_path(path: Path) -> str:
