@@ -469,7 +469,8 @@ def _scan_sql(path: Path, kind: FileKind, header: _Header, *, count_newlines: bo
     two SHA-256 passes): a second scan of the file collects them and the hashes
     are joined back, so the clear value lives only inside this one query, never
     in a table. `_newlines` (optional) counts the line breaks inside the
-    record's quoted fields, from which the record's first line follows.
+    record's quoted fields and `_lines_before` those of all records before it,
+    so the record starts on line `_rid + 2 + _lines_before`.
     """
     personnummer_index = _personnummer_index(kind, header)
     columns = ", ".join(f"'{_field(index)}': 'VARCHAR'" for index in range(header.field_count))
@@ -478,15 +479,20 @@ def _scan_sql(path: Path, kind: FileKind, header: _Header, *, count_newlines: bo
         f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{columns}}}"
     )
     fields = [_field(index) for index in range(header.field_count)]
-    extra = ""
+    newlines = ""
     if count_newlines:
         record = f"concat({', '.join(fields)})"
-        extra = f", strlen({record}) - strlen(replace({record}, chr(10), '')) as _newlines"
-    # An empty OVER keeps the file order (documented); a join alone does not, hence the explicit number.
+        newlines = f", strlen({record}) - strlen(replace({record}, chr(10), '')) as _newlines"
+    # Windows without ORDER BY run in file order (documented for an empty OVER; the streaming running
+    # sum keeps it too); a join alone keeps none, hence the explicit number. The running sum reads a
+    # column of the query below: over the expression itself, next to row_number(), DuckDB 2.0 sums wrongly.
     scan = (
-        f"(select *, row_number() over () - 1 as _rid{extra} from {reader}, "
-        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}')) as scan"
+        f"(select *, row_number() over () - 1 as _rid{newlines} from {reader}, "
+        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}'))"
     )
+    if count_newlines:
+        scan = f"(select *, sum(_newlines) over (rows between unbounded preceding and current row) - _newlines as _lines_before from {scan})"
+    scan += " as scan"
     if personnummer_index is None:
         return f"select * from {scan}"
     raw = f"scan.{_field(personnummer_index)}"
@@ -500,7 +506,7 @@ def _scan_sql(path: Path, kind: FileKind, header: _Header, *, count_newlines: bo
         f"select {', '.join(kept)}, hashes.person_hash, "
         f"case when nullif(trim({raw}), '') is null then 'empty' "
         f"when hashes.person_hash is null then 'invalid' else 'ok' end as _personnummer_state, "
-        f"scan._rid{', scan._newlines' if count_newlines else ''} "
+        f"scan._rid{', scan._newlines, scan._lines_before' if count_newlines else ''} "
         f"from {scan} left join {hashes} on hashes.field = {raw}"
     )
 
@@ -544,7 +550,8 @@ def _load_clean(
     The same expressions as the text path decide every value and every
     refusal, so a clean file gives the same rows either way. Returns False,
     having written nothing, when a record does not parse, a value is refused
-    or the line numbers cannot be derived from the scan (blank lines); the
+    or the line numbers cannot be derived from the scan (blank lines: the
+    physical lines are not the records plus the line breaks inside them); the
     text path then loads the file with exact quarantine.
     """
     for table in (_REJECT_ERRORS, _REJECT_SCANS):
@@ -552,8 +559,9 @@ def _load_clean(
     multiline = inspection.has_quotes
     scan = _scan_sql(path, kind, header, count_newlines=multiline)
     extra = ("_newlines",) if multiline else ()
+    line = "staged._rid + 2" + (" + staged._lines_before" if multiline else "")
     connection.execute(
-        f"create or replace temp table {_TYPED} as {_typed_sql(kind, header, f'({scan}) as staged', 'staged._rid + 2', extra)}",
+        f"create or replace temp table {_TYPED} as {_typed_sql(kind, header, f'({scan}) as staged', line, extra)}",
         _scan_parameters(kind, header, pseudonym_key),
     )
     if connection.execute(f"select count(*) from {_REJECT_ERRORS}").fetchall()[0][0]:
@@ -564,12 +572,6 @@ def _load_clean(
     ).fetchall()[0]
     if refused or inspection.physical_lines != 1 + rows + inner_lines:
         return False
-    if inner_lines:
-        connection.execute(
-            f"create or replace temp table {_TYPED} as select * exclude (_source_line, _newlines), "
-            f"_source_line + coalesce(sum(_newlines) over (order by _rid rows between unbounded preceding and 1 preceding), 0) "
-            f"as _source_line from {_TYPED}"
-        )
     _commit(connection, path, kind, header, result, loaded_at, rejects=[], reject_lines={}, staged=False)
     return True
 
