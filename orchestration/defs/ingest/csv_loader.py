@@ -42,6 +42,7 @@ _REJECT_ERRORS = "_ingest_reject_errors"
 _REJECT_SCANS = "_ingest_reject_scans"
 _DELIVERED = "_ingest_delivered_versions"
 _CUT = "_ingest_cut_spans"
+_MATCHED = "_ingest_matched_versions"
 _NEW_SNAPSHOTS = "_ingest_new_snapshots"
 _CLOSING = "_ingest_closing_spans"
 # Quoted values in reasons are cut so one broken field cannot flood the log.
@@ -641,15 +642,27 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
     content = kind.versioned_columns
     _remove_replaced_snapshot_rows(connection, kind)
     listed = ", ".join(content)
-    known = " and ".join(f"versions.{name} is not distinct from incoming.{name}" for name in content)
+    # One join of the file's rows with the stored versions finds every known content; only the rows
+    # it leaves unmatched (new or changed records, a few per cent of a monthly snapshot) are grouped
+    # into new versions, instead of grouping the whole file and joining it twice.
+    connection.execute(
+        f"create or replace temp table {_MATCHED} as "
+        f"select typed._rid, typed._source_line, {', '.join(f'typed.{name}' for name in series + [snapshot])}, "
+        f"versions.version_id from {_TYPED} as typed left join {versions} as versions on {_same_content('typed', content)} "
+        f"where typed._reason is null"
+    )
+    newest = connection.execute(f"select coalesce(max(version_id), 0) from {versions}").fetchall()[0][0]
+    unmatched = (
+        f"{_TYPED} as typed semi join (select _rid from {_MATCHED} where version_id is null) as unmatched "
+        f"on unmatched._rid = typed._rid"
+    )
     # New versions are numbered in file order: an export lists its records in a stable order, so
     # version ids count up with the line numbers and the spans compress to a few bits per column.
     connection.execute(
         f"insert into {versions} (version_id, {listed}) "
-        f"select (select coalesce(max(version_id), 0) from {versions}) + row_number() over (order by incoming.first_rid), "
-        f"{', '.join(f'incoming.{name}' for name in content)} "
-        f"from (select {listed}, min(_rid) as first_rid from {_TYPED} where _reason is null group by all) as incoming "
-        f"anti join {versions} as versions on {known}"
+        f"select $newest + row_number() over (order by first_rid), {listed} "
+        f"from (select {listed}, min(_rid) as first_rid from {unmatched} group by all)",
+        {"newest": newest},
     )
     incoming_series = ", ".join(f"incoming.{name}" for name in series)
     # A file holds one snapshot per series (the contract); should it hold several dates, they
@@ -667,13 +680,14 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
         f"select {', '.join(series)}, sequence, {snapshot}, $file_name, $load_id, $loaded_at from {_NEW_SNAPSHOTS}",
         parameters,
     )
-    matches = " and ".join(f"versions.{name} is not distinct from typed.{name}" for name in content)
     connection.execute(
         f"create or replace temp table {_DELIVERED} as "
-        f"select versions.version_id, typed._source_line, new_snapshots.sequence, new_snapshots.step, typed._rid "
-        f"from {_TYPED} as typed join {versions} as versions on {matches} "
-        f"join {_NEW_SNAPSHOTS} as new_snapshots on {equal_columns('new_snapshots', 'typed', series + [snapshot])} "
-        f"where typed._reason is null"
+        f"select coalesce(matched.version_id, fresh.version_id) as version_id, matched._source_line, "
+        f"new_snapshots.sequence, new_snapshots.step, matched._rid from {_MATCHED} as matched "
+        f"left join (select typed._rid, versions.version_id from {unmatched} join {versions} as versions "
+        f"on versions.version_id > $newest and {_same_content('typed', content)}) as fresh on fresh._rid = matched._rid "
+        f"join {_NEW_SNAPSHOTS} as new_snapshots on {equal_columns('new_snapshots', 'matched', series + [snapshot])}",
+        {"newest": newest},
     )
     steps = connection.execute(f"select max(step) from {_NEW_SNAPSHOTS}").fetchall()[0][0] or 0
     same_place = "spans.version_id = delivered.version_id and spans._source_line = delivered._source_line"
@@ -700,8 +714,13 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
             {"step": step},
         )
     # Temporary tables made inside the load's transaction vanish with it on rollback.
-    for table in (_CLOSING, _DELIVERED, _NEW_SNAPSHOTS):
+    for table in (_CLOSING, _DELIVERED, _MATCHED, _NEW_SNAPSHOTS):
         connection.execute(f"drop table if exists {table}")
+
+
+def _same_content(alias: str, content: tuple[str, ...]) -> str:
+    """A stored version equals a row on every column, NULL equal to NULL."""
+    return " and ".join(f"versions.{name} is not distinct from {alias}.{name}" for name in content)
 
 
 def _remove_replaced_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
