@@ -2,9 +2,12 @@
 
 Starts from the sample warehouse (built in full by conftest), delivers the next month for one
 municipality (personalstatistik, ledger and an avvikelser snapshot), a corrected older month of
-personalstatistik and of the ledger, and a re-delivered unit register with one renamed unit, runs
-`dbt build` on top and compares every mart row for row with `dbt build --full-refresh` over the
-same raw data.
+personalstatistik and of the ledger, and a re-delivered unit register with one renamed unit, and
+runs `dbt build` on top. Then, as the following month, only new partitions: one more month and
+snapshot for that municipality (so the snapshot before it loses its latest flag and D(P) moves
+for the new periods only) and a corrected older avvikelser snapshot of the other municipality
+(not its latest), and a second incremental `dbt build`. Every mart is compared row for row with
+`dbt build --full-refresh` over the same raw data.
 """
 
 from __future__ import annotations
@@ -101,6 +104,35 @@ def _deliver(landing: Path) -> None:
     _write(landing / "organisation_1440_rattelse.csv", header, rows)
 
 
+def _deliver_following_month(landing: Path) -> None:
+    """2026-02 and a 2026-02-28 snapshot for 1440, and a corrected mid-2024 snapshot for 1489."""
+    _delivery(
+        SAMPLE_LANDING_DIR / "personal_manad_1440_2025.csv",
+        landing / "personal_manad_1440_2026-02.csv",
+        {"period": "2025-12"},
+        {"period": "2026-02"},
+    )
+    _delivery(
+        SAMPLE_LANDING_DIR / "ekonomi_huvudbok_1440_2025.csv",
+        landing / "ekonomi_huvudbok_1440_2026-02.csv",
+        {"period": "2025-12"},
+        {"period": "2026-02"},
+    )
+    _delivery(
+        SAMPLE_LANDING_DIR / "avvikelser_1440_2025-12-31.csv",
+        landing / "avvikelser_1440_2026-02-28.csv",
+        {},
+        {"uttagsdatum": "2026-02-28"},
+    )
+    _delivery(
+        SAMPLE_LANDING_DIR / "avvikelser_1489_2024-06-30.csv",
+        landing / "avvikelser_1489_2024-06-30_rattelse.csv",
+        {},
+        {"allvarlighetsgrad": "Allvarlig"},
+        every=5,
+    )
+
+
 def _marts(connection: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[tuple[str, str]]]:
     rows = connection.execute(
         "select table_name, column_name, data_type from information_schema.columns "
@@ -153,19 +185,21 @@ def rebuilt(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) ->
     workdir = tmp_path_factory.mktemp("dbt_incremental")
     incremental, full = workdir / "incremental.duckdb", workdir / "full.duckdb"
     shutil.copy(sample_warehouse, incremental)
-    landing = workdir / "landing"
-    landing.mkdir()
-    _deliver(landing)
+    deliveries = (workdir / "landing", workdir / "landing_following_month")
+    for landing, deliver in zip(deliveries, (_deliver, _deliver_following_month), strict=True):
+        landing.mkdir()
+        deliver(landing)
     with pytest.MonkeyPatch.context() as patch:
         from orchestration.defs.ingest.landing import load_landing_folder
 
-        patch.setenv("LANDING_DIR", str(landing))
         # The sample's demo pseudonym key, so the new rows hash people as the sample build did.
         patch.setenv("DEMO_MODE", "1")
         patch.setenv("DUCKDB_PATH", str(incremental))
-        summary = load_landing_folder(load_settings())
-        assert not summary.errors, summary.errors
-        _dbt(["build", "--exclude-resource-type", "unit_test"], workdir / "incremental_target")
+        for landing in deliveries:
+            patch.setenv("LANDING_DIR", str(landing))
+            summary = load_landing_folder(load_settings())
+            assert not summary.errors, summary.errors
+            _dbt(["build", "--exclude-resource-type", "unit_test"], workdir / "incremental_target")
         shutil.copy(incremental, full)
         patch.setenv("DUCKDB_PATH", str(full))
         _dbt(["build", "--full-refresh", "--exclude-resource-type", "unit_test"], workdir / "full_target")
