@@ -47,6 +47,9 @@ from orchestration.fingerprint import stable_value_sql
 BATCH_COLUMN = "municipality_id"
 # About 0.3 GiB of pandas frame for the widest mart; GX's intermediate masks come on top.
 ROW_BUDGET = 400_000
+# Rows of consecutive batches read by one scan of the frame's SQL into a DuckDB temporary table
+# (which spills to disk beyond the memory limit): one new month of every municipality is one scan.
+STAGE_BUDGET = 3_000_000
 STORE_VERSION = 2
 # Text columns with at most this many distinct values (and this share of the batch's rows) are read as categoricals.
 ENUM_MAX_VALUES = 5_000
@@ -154,53 +157,142 @@ def read_batch(
     *,
     keep_as_strings: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """The batch's rows; few-valued text columns as pandas categoricals.
+    """One batch's rows, staged on their own (see `StagedBatches.read`)."""
+    with StagedBatches(connection, batches, columns, [list(partitions)]) as staged:
+        return staged.read(0, keep_as_strings=keep_as_strings)
 
-    Converting DuckDB text to Python strings is most of the cost of a read and of
-    its memory. A column with few distinct values in the batch (vocabularies,
-    municipality, unit, source file) is cast to a DuckDB ENUM of exactly those
-    values, which arrives as a pandas categorical: nothing is lost (an unknown
-    value or NULL stays what it was), and GX's set, null and uniqueness checks
-    work on it as on strings. Columns compared with each other (`keep_as_strings`)
-    stay strings, since pandas does not compare categoricals of different values.
+
+def stage_groups(planned: Sequence[Sequence[str]], rows_by_partition: Mapping[str, int], budget: int) -> list[list[list[str]]]:
+    """Consecutive batches grouped up to `budget` rows, each group staged by one scan of the frame's SQL."""
+    groups: list[list[list[str]]] = []
+    rows_in_group = 0
+    for batch in planned:
+        rows = sum(rows_by_partition.get(partition, 0) for partition in batch)
+        if not groups or rows_in_group + rows > budget:
+            groups.append([])
+            rows_in_group = 0
+        groups[-1].append(list(batch))
+        rows_in_group += rows
+    return groups
+
+
+class StagedBatches:
+    """The rows of several batches, read from the frame's SQL by one scan into a temporary table.
+
+    Evaluating a mart query (joins, window functions, regular expressions) costs
+    about as much for a few partitions as for all of them unless the filter
+    reaches the table scan; reading each batch by its own query would repeat the
+    scan per batch. The scan is filtered on the municipality and period columns
+    themselves, which DuckDB pushes down to the mart's storage (a new month lies
+    in the newest row groups), and then on the exact partitions. Each batch is
+    then a cheap filter on the temporary table.
     """
-    # The filter on the municipality column alone reaches the mart's table scan.
-    municipality_ids = sorted({key.split("/")[0] for key in partitions})
-    connection.execute(
-        f"create or replace temp table quality_batch as "
-        f"select {_select(columns)} from ({batches.sql}) "
-        f"where ({_select([BATCH_COLUMN])} = any(?) or (? and {_select([BATCH_COLUMN])} is null)) "
-        # A semi-join: a list compared row by row costs as much as the batch has partitions.
-        f"and {batches.partition()} in (select unnest(?::varchar[]))",
-        [[key for key in municipality_ids if key], "" in municipality_ids, list(partitions)],
-    )
-    try:
-        kept = set(keep_as_strings)
-        texts = [
-            name
-            for name, type_code, *_ in connection.execute("select * from quality_batch limit 0").description
-            if str(type_code) == "VARCHAR" and name not in kept
-        ]
-        expressions = {column: _select([column]) for column in columns}
-        if texts:
-            counts = connection.execute(
-                f"select count(*), {', '.join(f'approx_count_distinct({_select([text])})' for text in texts)} "
-                "from quality_batch"
-            ).fetchone()
-            limit = min(ENUM_MAX_VALUES, max(1, int(counts[0] * ENUM_MAX_SHARE)))
-            for column, distinct in zip(texts, counts[1:], strict=True):
-                if distinct > limit:
-                    continue
-                quoted = _select([column])
-                values = connection.execute(
-                    f"select distinct {quoted} from quality_batch where {quoted} is not null order by 1"
-                ).fetchall()
-                if values:
-                    literals = ", ".join("'" + value.replace("'", "''") + "'" for (value,) in values)
-                    expressions[column] = f"cast({quoted} as enum({literals})) as {quoted}"
-        return connection.execute(f"select {', '.join(expressions.values())} from quality_batch").df()
-    finally:
-        connection.execute("drop table if exists quality_batch")
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        batches: MunicipalityBatches,
+        columns: Sequence[str],
+        planned: Sequence[Sequence[str]],
+    ) -> None:
+        self.connection = connection
+        self.columns = list(columns)
+        partitions = [(key, number) for number, batch in enumerate(planned) for key in batch]
+        connection.execute(
+            "create or replace temp table quality_stage_plan as "
+            "select unnest(?::varchar[]) as quality_partition_key, unnest(?::integer[]) as quality_batch_number",
+            [[key for key, _ in partitions], [number for _, number in partitions]],
+        )
+        types = {
+            name: str(type_code)
+            for name, type_code, *_ in connection.execute(f"select * from ({batches.sql}) limit 0").description
+        }
+        keys = [key for key, _ in partitions]
+        filters = [_in_filter(BATCH_COLUMN, types[BATCH_COLUMN], {key.split("/")[0] for key in keys})]
+        if batches.period_column is not None:
+            periods = {key.split("/", 1)[1] for key in keys if "/" in key}
+            filters.append(_in_filter(batches.period_column, types[batches.period_column], periods))
+        connection.execute(
+            f"""
+            create or replace temp table quality_stage as
+            select {_select(self.columns)}, plan.quality_batch_number
+            from (select * from ({batches.sql}) where {" and ".join(filters)}) as frame
+            inner join quality_stage_plan as plan on {batches.partition()} = plan.quality_partition_key
+            """
+        )
+
+    def __enter__(self) -> StagedBatches:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.connection.execute("drop table if exists quality_stage")
+        self.connection.execute("drop table if exists quality_stage_plan")
+
+    def read(self, number: int, *, keep_as_strings: Iterable[str] = ()) -> pd.DataFrame:
+        """Batch `number`'s rows; few-valued text columns as pandas categoricals.
+
+        Converting DuckDB text to Python strings is most of the cost of a read and of
+        its memory. A column with few distinct values in the batch (vocabularies,
+        municipality, unit, source file) is cast to a DuckDB ENUM of exactly those
+        values, which arrives as a pandas categorical: nothing is lost (an unknown
+        value or NULL stays what it was), and GX's set, null and uniqueness checks
+        work on it as on strings. Columns compared with each other (`keep_as_strings`)
+        stay strings, since pandas does not compare categoricals of different values.
+        """
+        connection = self.connection
+        connection.execute(
+            f"create or replace temp table quality_batch as "
+            f"select {_select(self.columns)} from quality_stage where quality_batch_number = ?",
+            [number],
+        )
+        try:
+            kept = set(keep_as_strings)
+            texts = [
+                name
+                for name, type_code, *_ in connection.execute("select * from quality_batch limit 0").description
+                if str(type_code) == "VARCHAR" and name not in kept
+            ]
+            expressions = {column: _select([column]) for column in self.columns}
+            if texts:
+                counts = connection.execute(
+                    f"select count(*), {', '.join(f'approx_count_distinct({_select([text])})' for text in texts)} "
+                    "from quality_batch"
+                ).fetchone()
+                limit = min(ENUM_MAX_VALUES, max(1, int(counts[0] * ENUM_MAX_SHARE)))
+                for column, distinct in zip(texts, counts[1:], strict=True):
+                    if distinct > limit:
+                        continue
+                    quoted = _select([column])
+                    values = connection.execute(
+                        f"select distinct {quoted} from quality_batch where {quoted} is not null order by 1"
+                    ).fetchall()
+                    if values:
+                        literals = ", ".join(_text_literal(value) for (value,) in values)
+                        expressions[column] = f"cast({quoted} as enum({literals})) as {quoted}"
+            return connection.execute(f"select {', '.join(expressions.values())} from quality_batch").df()
+        finally:
+            connection.execute("drop table if exists quality_batch")
+
+
+def _text_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in_filter(column: str, data_type: str, values: Iterable[str]) -> str:
+    """`column` among the partition keys' texts, as constants of the column's type, so DuckDB can push it
+    down to the scan; the empty text stands for NULL (and for '' in a text column), as in `partition()`."""
+    quoted = _select([column])
+    values = set(values)
+    conditions = []
+    named = sorted(value for value in values if value != "")
+    if named:
+        literals = ", ".join(f"cast({_text_literal(value)} as {data_type})" for value in named)
+        conditions.append(f"{quoted} in ({literals})")
+    if "" in values:
+        conditions.append(f"{quoted} is null")
+        if data_type == "VARCHAR":
+            conditions.append(f"{quoted} = ''")
+    return f"({' or '.join(conditions)})" if conditions else "false"
 
 
 def batch_parameters(batches: MunicipalityBatches, partitions: Iterable[str]) -> dict[str, int]:

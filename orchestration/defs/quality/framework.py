@@ -34,6 +34,7 @@ import duckdb
 import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -406,7 +407,7 @@ def _checkpoint(
     result_format = dict(RESULT_FORMAT)
     if frame_check.key_columns:
         result_format["unexpected_index_column_names"] = list(frame_check.key_columns)
-    # Data Docs are rendered per batch on demand (`_render_docs`), not for every batch.
+    # Data Docs are rendered for chosen batches only (`_DocsPages`), not for every batch.
     return context.checkpoints.add(
         gx.Checkpoint(
             name=f"{suite.name}.{frame_check.name}",
@@ -417,8 +418,23 @@ def _checkpoint(
     )
 
 
-def _render_docs(checkpoint_result: Any) -> None:
-    gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE]).run(checkpoint_result)
+class _DocsPages:
+    """The validation results to render as Data Docs pages, rendered together at the end of the suite.
+
+    Each rendering rebuilds the site's index page, so one build for all pages costs
+    one index instead of one per frame.
+    """
+
+    def __init__(self) -> None:
+        self._identifiers: list[Any] = []
+
+    def add(self, checkpoint_result: Any) -> None:
+        for identifier, result in checkpoint_result.run_results.items():
+            self._identifiers += [identifier, ExpectationSuiteIdentifier(name=result.suite_name)]
+
+    def build(self, context: gx.data_context.AbstractDataContext) -> None:
+        # Without a page (every frame carried over) the site still gets its (empty) index page.
+        context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=self._identifiers or None)
 
 
 @dataclass(frozen=True)
@@ -434,6 +450,7 @@ def _validate_in_batches(
     failures: _FrameFailures,
     connection: duckdb.DuckDBPyConnection,
     passed: batches.PassedBatches | None,
+    pages: _DocsPages,
 ) -> _FrameRows:
     _check_keys_hold_per_batch(frame_check, source)
     columns = _columns_read(frame_check, batches.query_columns(connection, source))
@@ -458,22 +475,26 @@ def _validate_in_batches(
     # An empty mart is still validated once, so its expectations report on it.
     planned = batches.plan_batches(to_validate, batches.ROW_BUDGET) or ([] if still_passing else [[]])
     validated = 0
-    for index, municipalities in enumerate(planned):
-        frame = batches.read_batch(connection, source, columns, municipalities, keep_as_strings=compared)
-        label = batches.batch_label(municipalities)
-        result = checkpoint.run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters={**frame_check.parameters, **batches.batch_parameters(source, municipalities)},
-            run_id=RunIdentifier(run_name=label),
-        )
-        validated += len(frame)
-        del frame
-        batch_failed = failures.add(result, label)
-        # One page per frame for a clean run, plus one per failing batch.
-        if index == 0 or batch_failed:
-            _render_docs(result)
-        if not batch_failed:
-            still_passing.update({municipality: prints[municipality][1] for municipality in municipalities})
+    rendered = False
+    for group in batches.stage_groups(planned, to_validate, batches.STAGE_BUDGET):
+        with batches.StagedBatches(connection, source, columns, group) as staged:
+            for number, partitions in enumerate(group):
+                frame = staged.read(number, keep_as_strings=compared)
+                label = batches.batch_label(partitions)
+                result = checkpoint.run(
+                    batch_parameters={"dataframe": frame},
+                    expectation_parameters={**frame_check.parameters, **batches.batch_parameters(source, partitions)},
+                    run_id=RunIdentifier(run_name=label),
+                )
+                validated += len(frame)
+                del frame
+                batch_failed = failures.add(result, label)
+                # One page per frame for a clean run, plus one per failing batch.
+                if not rendered or batch_failed:
+                    pages.add(result)
+                    rendered = True
+                if not batch_failed:
+                    still_passing.update({partition: prints[partition][1] for partition in partitions})
     if passed is not None:
         passed.replace(frame_check.name, definition, still_passing)
     carried_over = sum(prints[municipality][0] for municipality in still_passing if municipality not in to_validate)
@@ -502,6 +523,7 @@ def validate_frames(
     rows_by_frame: dict[str, int] = {}
     rows_carried_over_by_frame: dict[str, int] = {}
     failures: list[FailedExpectation] = []
+    pages = _DocsPages()
     for frame_check in frames:
         checkpoint = _checkpoint(context, source, suite, frame_check)
         frame_failures = _FrameFailures(frame_check)
@@ -509,7 +531,7 @@ def validate_frames(
             if connection is None:
                 raise ValueError(f"{frame_check.name} is read in batches and needs a warehouse connection")
             rows = _validate_in_batches(
-                checkpoint, frame_check, frame_check.frame, frame_failures, connection, passed
+                checkpoint, frame_check, frame_check.frame, frame_failures, connection, passed, pages
             )
             rows_by_frame[frame_check.name] = rows.validated
             rows_carried_over_by_frame[frame_check.name] = rows.carried_over
@@ -522,15 +544,13 @@ def validate_frames(
                 expectation_parameters=dict(frame_check.parameters),
             )
             frame_failures.add(result, None)
-            _render_docs(result)
+            pages.add(result)
             rows_by_frame[frame_check.name] = len(frame)
         expectations_by_mart[frame_check.mart] = expectations_by_mart.get(frame_check.mart, 0) + len(
             frame_check.expectations
         )
         failures += frame_failures.failures()
-    if not (docs_dir / "index.html").is_file():
-        # Every frame carried over: the site still gets its (empty) index page.
-        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    pages.build(context)
     return SuiteOutcome(
         suite=suite.name,
         title=suite.title,
