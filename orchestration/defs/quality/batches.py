@@ -119,11 +119,18 @@ def fingerprints(
         ).description
     )
     hashed = ", ".join(stable_value_sql(_select([column]), types[column]) for column in columns)
+    partition_columns = _select([BATCH_COLUMN, *([batches.period_column] if batches.period_column else [])])
+    # Grouped by the partition columns themselves and keyed afterwards: building the key text for
+    # every row would cost as much as the grouping.
     rows = connection.execute(
         f"""
-        select {batches.partition()}, count(*), cast(sum(hash({hashed})) as varchar)
-        from ({batches.sql})
-        group by all
+        select partition_key, sum(row_count), cast(sum(content_hash) as varchar)
+        from (
+            select {batches.partition()} as partition_key, count(*) as row_count, sum(hash({hashed})) as content_hash
+            from ({batches.sql})
+            group by {partition_columns}
+        )
+        group by partition_key
         """
     ).fetchall()
     content = {municipality: (count, digest) for municipality, count, digest in rows}
