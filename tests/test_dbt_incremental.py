@@ -27,6 +27,8 @@ INCREMENTAL_MODELS = (
     "int_employment_months_joined_to_units",
     "int_ledger_entries_joined_to_units",
     "int_incident_snapshots_joined_to_units",
+    "fct_incident_snapshots",
+    "fct_net_cost_yearly",
     "fct_metric_values",
 )
 

@@ -1,9 +1,11 @@
+{{ load_partitions_config(grain='year', kinds=['ekonomi_huvudbok'], municipality_kinds=['organisation']) }}
 -- Verksamhetens nettokostnad = revenue + costs (account classes 3–7); class 8 (financial items,
 -- kommunbidrag) and other accounts outside the operations are left out.
 with
 
 fct_ledger_months as (
     select * from {{ ref('fct_ledger_months') }}
+    where {{ load_partitions_filter() }}
 ),
 
 net_cost_lines as (
