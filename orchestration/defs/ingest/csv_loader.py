@@ -1,10 +1,13 @@
 """Loads one CSV delivery into its typed raw table, with quarantine and load log.
 
-The happy path is DuckDB's own CSV reader plus set-based SQL: no per-row Python,
-so a national `personal_manad` file of tens of millions of rows loads at disk
-speed. Python only streams the file once (sha256, encoding detection, line
-count), transcodes Windows-1252 to UTF-8 when needed, and computes record line
-numbers in the rare files where records span several lines or blank lines occur.
+DuckDB's own CSV reader plus set-based SQL do all per-row work. A clean file
+is typed in one pass straight from the scan (`_load_clean`); a file with a
+defect falls back to the text path (`_stage`, `_apply`), which keeps a text
+copy so quarantined rows carry their raw text and exact line. Both use the
+same expressions, so a clean file gives the same rows either way. Python only
+streams the file once (sha256, encoding detection, line count), transcodes
+Windows-1252 to UTF-8 when needed, and, on the text path, computes record line
+numbers when blank lines occur.
 
 Everything that changes the warehouse for one file happens in one transaction.
 """
@@ -37,6 +40,7 @@ Progress = Callable[[str], None]
 _CHUNK_BYTES = 8 * 1024 * 1024
 _STAGED = "_ingest_staged"
 _TYPED = "_ingest_typed"
+_TYPED_ROWS = "_ingest_typed_rows"
 _LINES = "_ingest_lines"
 _REJECT_ERRORS = "_ingest_reject_errors"
 _REJECT_SCANS = "_ingest_reject_scans"
@@ -448,7 +452,8 @@ def load_csv_file(
                 _stage(connection, readable, kind, header, pseudonym_key)
                 _apply(connection, readable, kind, header, inspection, result, loaded_at)
         finally:
-            for table in (_STAGED, _TYPED, _REJECT_ERRORS, _REJECT_SCANS):
+            _drop_typed(connection)
+            for table in (_STAGED, _REJECT_ERRORS, _REJECT_SCANS):
                 connection.execute(f"drop table if exists {table}")
     progress(
         f"{path.name}: {result.rows_read} rows read, {result.rows_loaded} loaded, {result.rows_quarantined} quarantined "
@@ -458,57 +463,56 @@ def load_csv_file(
     return result
 
 
+def _drop_typed(connection: duckdb.DuckDBPyConnection) -> None:
+    """The typed rows: a table, or on the one pass a view over `_TYPED_ROWS` that adds their lineage."""
+    kinds = dict(
+        connection.execute(
+            "select table_name, table_type from information_schema.tables where table_catalog = 'temp'"
+        ).fetchall()
+    )
+    if kinds.get(_TYPED) == "VIEW":
+        connection.execute(f"drop view {_TYPED}")
+    connection.execute(f"drop table if exists {_TYPED}")
+    connection.execute(f"drop table if exists {_TYPED_ROWS}")
+
+
 def _personnummer_index(kind: FileKind, header: _Header) -> int | None:
     return next((header.positions[column.name] for column in kind.columns if column.type == "personnummer"), None)
 
 
 def _scan_sql(path: Path, kind: FileKind, header: _Header, *, count_newlines: bool) -> str:
-    """The file's records as text fields f0, f1, … with `_rid` counting them from 0 in file order.
+    """The file's records as text fields f0, f1, …, in file order.
 
-    The personnummer field is replaced by its hash and a state. Each distinct
-    personnummer is hashed once (a person has a row per month and the hash is
-    two SHA-256 passes): a second scan of the file collects them and the hashes
-    are joined back, so the clear value lives only inside this one query, never
-    in a table. `_newlines` (optional) counts the line breaks inside the
-    record's quoted fields and `_lines_before` those of all records before it,
-    so the record starts on line `_rid + 2 + _lines_before`.
+    A table created from this keeps the file order (DuckDB preserves insertion
+    order for a single scan), so its rowid is the record's number from 0. No
+    window function numbers the records: one that keeps the order makes DuckDB
+    run the whole pipeline on one thread. The personnummer field is replaced by
+    its hash and a state inside the scan, so the clear value is never stored,
+    not even in a temporary table. Hashing every row is cheaper than hashing
+    each distinct personnummer once: that needs a second scan of the file (the
+    clear values may not be kept between statements), and parsing a record
+    again costs more than its two SHA-256 passes. `_record_newlines` (optional)
+    counts the line breaks inside the record's quoted fields.
     """
     personnummer_index = _personnummer_index(kind, header)
     columns = ", ".join(f"'{_field(index)}': 'VARCHAR'" for index in range(header.field_count))
-    reader = (
-        f"read_csv({_literal(str(path))}, auto_detect = false, header = false, skip = 1, delim = ';', "
-        f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{columns}}}"
-    )
     fields = [_field(index) for index in range(header.field_count)]
-    newlines = ""
+    select = [name for index, name in enumerate(fields) if index != personnummer_index]
+    if personnummer_index is not None:
+        raw = _field(personnummer_index)
+        select += [
+            f"{person_hash_sql(raw)} as person_hash",
+            f"case when nullif(trim({raw}), '') is null then 'empty' "
+            f"when person_hash is null then 'invalid' else 'ok' end as _personnummer_state",
+        ]
     if count_newlines:
         record = f"concat({', '.join(fields)})"
-        newlines = f", strlen({record}) - strlen(replace({record}, chr(10), '')) as _newlines"
-    # Windows without ORDER BY run in file order (documented for an empty OVER; the streaming running
-    # sum keeps it too); a join alone keeps none, hence the explicit number. The running sum reads a
-    # column of the query below: over the expression itself, next to row_number(), DuckDB 2.0 sums wrongly.
-    scan = (
-        f"(select *, row_number() over () - 1 as _rid{newlines} from {reader}, "
-        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}'))"
-    )
-    if count_newlines:
-        scan = f"(select *, sum(_newlines) over (rows between unbounded preceding and current row) - _newlines as _lines_before from {scan})"
-    scan += " as scan"
-    if personnummer_index is None:
-        return f"select * from {scan}"
-    raw = f"scan.{_field(personnummer_index)}"
-    kept = [f"scan.{name}" for index, name in enumerate(fields) if index != personnummer_index]
-    # The second scan skips the records the first one rejects (same parser, same options).
-    hashes = (
-        f"(select field, {person_hash_sql('field')} as person_hash from "
-        f"(select distinct {_field(personnummer_index)} as field from {reader}, ignore_errors = true))) as hashes"
-    )
+        select.append(f"strlen({record}) - strlen(replace({record}, chr(10), '')) as _record_newlines")
     return (
-        f"select {', '.join(kept)}, hashes.person_hash, "
-        f"case when nullif(trim({raw}), '') is null then 'empty' "
-        f"when hashes.person_hash is null then 'invalid' else 'ok' end as _personnummer_state, "
-        f"scan._rid{', scan._newlines, scan._lines_before' if count_newlines else ''} "
-        f"from {scan} left join {hashes} on hashes.field = {raw}"
+        f"select {', '.join(select)} "
+        f"from read_csv({_literal(str(path))}, auto_detect = false, header = false, skip = 1, delim = ';', "
+        f"quote = '\"', escape = '\"', strict_mode = true, columns = {{{columns}}}, "
+        f"store_rejects = true, rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}')"
     )
 
 
@@ -516,8 +520,8 @@ def _scan_parameters(kind: FileKind, header: _Header, pseudonym_key: bytes) -> d
     return hmac_pads(pseudonym_key) if _personnummer_index(kind, header) is not None else None
 
 
-def _typed_sql(kind: FileKind, header: _Header, source: str, line: str, extra: tuple[str, ...] = ()) -> str:
-    """Typed contract columns, the reason a row is refused (NULL when it is fine), `_rid` and `_source_line`."""
+def _typed_sql(kind: FileKind, header: _Header, source: str, lineage: dict[str, str]) -> str:
+    """Typed contract columns, the reason a row is refused (NULL when it is fine) and `lineage` (name: expression)."""
     cleaned, typed, values, errors = [], [], [], []
     for column in kind.columns:
         index = header.positions.get(column.name)
@@ -529,10 +533,10 @@ def _typed_sql(kind: FileKind, header: _Header, source: str, line: str, extra: t
         errors += column_sql.errors
     reason = mask_sql(f"nullif(concat_ws('; ', {', '.join(errors)}), '')") if errors else "null"
     return (
-        f"select {', '.join(values)}, {reason} as _reason, _rid, _source_line{''.join(', ' + name for name in extra)} from ("
+        f"select {', '.join(values)}, {reason} as _reason{''.join(', ' + name for name in lineage)} from ("
         f"select *, {', '.join(typed)} from ("
-        f"select staged.*, {', '.join(cleaned)}, {line} as _source_line from {source}"
-        f") as staged) as staged"
+        f"select staged.*, {', '.join(cleaned)}{''.join(f', {sql} as {name}' for name, sql in lineage.items())} "
+        f"from {source}) as staged) as staged"
     )
 
 
@@ -555,24 +559,36 @@ def _load_clean(
     physical lines are not the records plus the line breaks inside them); the
     text path then loads the file with exact quarantine.
     """
-    for table in (_REJECT_ERRORS, _REJECT_SCANS):
+    for table in (_TYPED_ROWS, _REJECT_ERRORS, _REJECT_SCANS):
         connection.execute(f"drop table if exists {table}")
     multiline = inspection.has_quotes
     scan = _scan_sql(path, kind, header, count_newlines=multiline)
-    extra = ("_newlines",) if multiline else ()
-    line = "staged._rid + 2" + (" + staged._lines_before" if multiline else "")
+    lineage = {"_newlines": "staged._record_newlines"} if multiline else {}
     connection.execute(
-        f"create or replace temp table {_TYPED} as {_typed_sql(kind, header, f'({scan}) as staged', line, extra)}",
+        f"create temp table {_TYPED_ROWS} as {_typed_sql(kind, header, f'({scan}) as staged', lineage)}",
         _scan_parameters(kind, header, pseudonym_key),
     )
     if connection.execute(f"select count(*) from {_REJECT_ERRORS}").fetchall()[0][0]:
         return False
-    newlines = "sum(_newlines)" if multiline else "0"
     rows, refused, inner_lines = connection.execute(
-        f"select count(*), count(_reason), coalesce({newlines}, 0) from {_TYPED}"
+        f"select count(*), count(_reason), {'coalesce(sum(_newlines), 0)' if multiline else '0'} from {_TYPED_ROWS}"
     ).fetchall()[0]
     if refused or inspection.physical_lines != 1 + rows + inner_lines:
         return False
+    # The rowid is the record's number (see _scan_sql); a record starts after the line breaks of
+    # the records before it.
+    if inner_lines:
+        connection.execute(
+            f"create temp table {_TYPED} as select typed_rows.* exclude (_newlines), typed_rows.rowid as _rid, "
+            f"typed_rows.rowid + 2 + lines.before as _source_line from {_TYPED_ROWS} as typed_rows join ("
+            f"select rowid as rid, coalesce(sum(_newlines) over (order by rowid rows between unbounded preceding "
+            f"and 1 preceding), 0) as before from {_TYPED_ROWS}) as lines on lines.rid = typed_rows.rowid"
+        )
+        connection.execute(f"drop table {_TYPED_ROWS}")
+    else:
+        connection.execute(
+            f"create temp view {_TYPED} as select *, rowid as _rid, rowid + 2 as _source_line from {_TYPED_ROWS}"
+        )
     _commit(connection, path, kind, header, result, loaded_at, rejects=[], reject_lines={}, staged=False)
     return True
 
@@ -581,7 +597,8 @@ def _stage(
     connection: duckdb.DuckDBPyConnection, path: Path, kind: FileKind, header: _Header, pseudonym_key: bytes
 ) -> None:
     """Read the whole file as text fields (the text path), keeping what DuckDB's reader rejects."""
-    for table in (_TYPED, _REJECT_ERRORS, _REJECT_SCANS):
+    _drop_typed(connection)
+    for table in (_REJECT_ERRORS, _REJECT_SCANS):
         connection.execute(f"drop table if exists {table}")
     connection.execute(
         f"create or replace temp table {_STAGED} as {_scan_sql(path, kind, header, count_newlines=False)}",
@@ -786,15 +803,19 @@ def _apply(
     rejects = _rejects(connection)
     staged_rows = connection.execute(f"select count(*) from {_STAGED}").fetchall()[0][0]
     accepted_lines, reject_lines = _line_numbers(path, inspection, staged_rows, rejects)
+    # The staged table keeps the file order: its rowid is the record's number among the loaded ones.
     if accepted_lines is None:
         source = f"{_STAGED} as staged"
-        line = "staged._rid + 2"
+        line = "staged.rowid + 2"
     else:
         connection.register(_LINES, pd.DataFrame({"rid": np.arange(len(accepted_lines)), "line": accepted_lines}))
-        source = f"{_STAGED} as staged join {_LINES} as lines on lines.rid = staged._rid"
+        source = f"{_STAGED} as staged join {_LINES} as lines on lines.rid = staged.rowid"
         line = "lines.line"
     try:
-        connection.execute(f"create or replace temp table {_TYPED} as {_typed_sql(kind, header, source, line)}")
+        connection.execute(
+            f"create or replace temp table {_TYPED} as "
+            f"{_typed_sql(kind, header, source, {'_rid': 'staged.rowid', '_source_line': line})}"
+        )
     finally:
         if accepted_lines is not None:
             connection.unregister(_LINES)
@@ -824,7 +845,7 @@ def _commit(
                 f"insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
                 f"select $load_id, $file_name, {_literal(kind.name)}, typed._source_line, "
                 f"{_raw_text_sql(header, _personnummer_index(kind, header))}, typed._reason, $loaded_at "
-                f"from {_TYPED} as typed join {_STAGED} as staged on staged._rid = typed._rid "
+                f"from {_TYPED} as typed join {_STAGED} as staged on staged.rowid = typed._rid "
             f"where typed._reason is not null order by typed._rid",
             parameters,
         )
