@@ -208,19 +208,33 @@ def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
     )
     duplicated = read_frame(
         connection,
+        # The keys first, the file and line only for duplicated keys: taking the smallest file name
+        # of every key of the ledger costs more than finding the duplicates.
         """
+        with duplicated_keys as (
+            select kommunkod, period, ansvar, verksamhet, konto, count(*) as rows_with_key
+            from raw.ekonomi_huvudbok
+            group by all
+            having count(*) > 1
+        )
         select
-            kommunkod as municipality_id,
-            period,
-            ansvar as unit_id,
-            verksamhet as activity_code,
-            konto as account_code,
-            count(*) as rows_with_key,
-            min(_source_file) as source_file,
-            min(_source_line) as source_line
-        from raw.ekonomi_huvudbok
+            duplicated_keys.kommunkod as municipality_id,
+            duplicated_keys.period,
+            duplicated_keys.ansvar as unit_id,
+            duplicated_keys.verksamhet as activity_code,
+            duplicated_keys.konto as account_code,
+            duplicated_keys.rows_with_key,
+            min(ledger._source_file) as source_file,
+            min(ledger._source_line) as source_line
+        from raw.ekonomi_huvudbok as ledger
+        inner join duplicated_keys
+            on
+                ledger.kommunkod is not distinct from duplicated_keys.kommunkod
+                and ledger.period is not distinct from duplicated_keys.period
+                and ledger.ansvar is not distinct from duplicated_keys.ansvar
+                and ledger.verksamhet is not distinct from duplicated_keys.verksamhet
+                and ledger.konto is not distinct from duplicated_keys.konto
         group by all
-        having count(*) > 1
         order by all
         """,
     )
