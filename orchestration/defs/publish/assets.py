@@ -61,6 +61,7 @@ def published_marts(context: AssetExecutionContext) -> dg.MaterializeResult:
             "current": dg.MetadataValue.path(str(settings.publish_dir / "current")),
             "rows_by_table": dg.MetadataValue.json(publication.rows_by_table),
             "reused_tables": dg.MetadataValue.json(list(publication.reused_tables)),
+            "written_files": dg.MetadataValue.json(list(publication.written_files)),
             "data_docs": dg.MetadataValue.path(str(publication.path / "quality" / "index.html")),
         }
     )

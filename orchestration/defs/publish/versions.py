@@ -390,7 +390,7 @@ def _part_digests(
     digest_columns = ", ".join(stable_value_sql(_quoted(name), data_type) for name, data_type in columns)
     part = _quoted(partitioned_by) if partitioned_by else "null"
     parts = connection.execute(
-        f"select {part} as part, count(*), sum(hash({digest_columns})::hugeint) "
+        f"select {part} as part, count(*), sum(hash({digest_columns})) "
         f"from ({select}) group by part order by part nulls last"
     ).fetchall()
     return [(value, rows, str(row_digest)) for value, rows, row_digest in parts] or [(None, 0, "0")]
