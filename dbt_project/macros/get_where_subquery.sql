@@ -49,19 +49,28 @@
         {%- do return('') -%}
     {%- endif -%}
     {%- set listed_query -%}
-        select count(*) from {{ state }}
+        select count(*), min(partition_value) from {{ state }}
         where model_name = '{{ relation.identifier }}' and invocation_id = '{{ invocation_id }}'
     {%- endset -%}
-    {%- if run_query(listed_query).columns[0].values()[0] == 0 -%}
+    {%- set listed = run_query(listed_query).rows[0] -%}
+    {%- if listed[0] == 0 -%}
         {%- do return('') -%}
     {%- endif -%}
+    {%- set column = settings.get('column', settings['grain']) -%}
+    {#- The smallest partition as a constant too, so the scan skips older row groups. -#}
+    {%- set lower_bound = none if listed[1] is none else partition_literal(settings['grain'], listed[1]) -%}
     {%- set condition -%}
-        (municipality_id, cast({{ settings.get('column', settings['grain']) }} as varchar)) in (
-            select municipality_id, partition_value from {{ state }}
-            where
-                model_name = '{{ relation.identifier }}'
-                and invocation_id = '{{ invocation_id }}'
-                and municipality_id is not null
+        (
+            {%- if lower_bound is not none %}
+            {{ column }} >= {{ lower_bound }} and
+            {%- endif %}
+            (municipality_id, cast({{ column }} as varchar)) in (
+                select municipality_id, partition_value from {{ state }}
+                where
+                    model_name = '{{ relation.identifier }}'
+                    and invocation_id = '{{ invocation_id }}'
+                    and municipality_id is not null
+            )
         )
     {%- endset -%}
     {%- do return(condition) -%}

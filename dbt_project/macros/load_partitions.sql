@@ -177,12 +177,19 @@
     {%- set row = run_query(query).rows[0] -%}
     {%- if row[0] > 0 or row[1] is none -%}
         {{- return(none) -}}
-    {%- elif grain == 'year' -%}
-        {{- return(row[1] | int) -}}
+    {%- endif -%}
+    {{- return(partition_literal(grain, row[1])) -}}
+{%- endmacro %}
+
+
+{% macro partition_literal(grain, value) -%}
+    {#- A value of the grain (or its text) as a SQL constant of the grain's type. -#}
+    {%- if grain == 'year' -%}
+        {{- return(value | int) -}}
     {%- elif grain == 'snapshot_date' -%}
-        {{- return("date '" ~ row[1] ~ "'") -}}
+        {{- return("date '" ~ value ~ "'") -}}
     {%- else -%}
-        {{- return("'" ~ row[1] ~ "'") -}}
+        {{- return("'" ~ value ~ "'") -}}
     {%- endif -%}
 {%- endmacro %}
 
