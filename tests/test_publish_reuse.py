@@ -17,6 +17,7 @@ from concurrent_reader import publish_while_reading
 from orchestration.defs.publish import versions
 from orchestration.defs.publish.versions import PUBLICATION_TABLE, prune_versions, publish_marts
 from orchestration.defs.quality.framework import SuiteOutcome
+from orchestration.reports.published import PublishedData
 from orchestration.settings import Settings, load_settings
 from orchestration.warehouse import warehouse_connection
 
@@ -508,3 +509,16 @@ def test_a_concurrent_reader_sees_complete_versions_while_most_files_are_shared(
 
     seen = publish_while_reading(READER, settings.publish_dir, tmp_path, publish_generation, range(1, 9))
     assert len({read["duckdb"] for read in seen}) >= 8
+
+
+def test_the_reports_read_a_table_published_as_a_folder_of_parts_whole(settings: Settings) -> None:
+    build_warehouse(settings)
+    add_month(settings)
+    publish(settings, "run-1")
+
+    with PublishedData(settings.publish_dir) as data:
+        assert data.has("fct_metric_values") and data.has("fct_incident_snapshots")
+        assert data.query("select year, count(*) as n from fct_metric_values group by year order by year")[
+            ["year", "n"]
+        ].values.tolist() == [[2024, 24], [2025, 24], [2026, 24]]
+        assert data.query("select count(*) as n from fct_incident_snapshots")["n"].tolist() == [44]
