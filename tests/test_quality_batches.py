@@ -237,37 +237,125 @@ def test_a_batch_reads_few_valued_text_as_categoricals_without_changing_a_value(
     pd.testing.assert_frame_equal(read.fillna("NULL"), expected.fillna("NULL"))
 
 
+def monthly_check(connection: duckdb.DuckDBPyConnection) -> FrameCheck:
+    """The ledger months partitioned by municipality and month, as the economy suite builds them."""
+    counts = per_municipality(
+        connection,
+        f"""
+        select municipality_id, period, count(distinct unit_id) as {common.MIN_ROWS},
+            count(*) as {common.MAX_ROWS}
+        from marts.fct_ledger_months group by all
+        """,
+    )
+    return economy.ledger_months_check(
+        MunicipalityBatches(
+            "select * from marts.fct_ledger_months", parameters_by_municipality=counts, period_column="period"
+        ),
+        areas=AREAS, report_lines=REPORT_LINES, min_rows=0, max_rows=0,
+    )
+
+
+def add_month(connection: duckdb.DuckDBPyConnection, period: str) -> None:
+    connection.execute(
+        "insert into marts.fct_ledger_months select * replace (? as period, cast(right(?, 2) as integer) as month) "
+        "from marts.fct_ledger_months where period = '2025-02'",
+        [period, period],
+    )
+
+
 def test_with_a_period_column_one_new_month_re_validates_only_that_month(
     warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    def monthly_check() -> FrameCheck:
-        counts = per_municipality(
-            warehouse,
-            f"""
-            select municipality_id, period, count(distinct unit_id) as {common.MIN_ROWS},
-                count(*) as {common.MAX_ROWS}
-            from marts.fct_ledger_months group by all
-            """,
-        )
-        return economy.ledger_months_check(
-            MunicipalityBatches(
-                "select * from marts.fct_ledger_months", parameters_by_municipality=counts, period_column="period"
-            ),
-            areas=AREAS, report_lines=REPORT_LINES, min_rows=0, max_rows=0,
-        )
+    assert validate(warehouse, monthly_check(warehouse), tmp_path, "first").success
+    add_month(warehouse, "2025-03")
 
-    assert validate(warehouse, monthly_check(), tmp_path, "first").success
-    warehouse.execute(
-        "insert into marts.fct_ledger_months "
-        "select * replace ('2025-03' as period, 3 as month) from marts.fct_ledger_months where period = '2025-02'"
-    )
-
-    outcome = validate(warehouse, monthly_check(), tmp_path, "new_month")
+    outcome = validate(warehouse, monthly_check(warehouse), tmp_path, "new_month")
 
     assert outcome.success, outcome.message()
     month_rows = ROWS_PER_MUNICIPALITY // 2
     assert outcome.rows_by_frame == {"fct_ledger_months": 3 * month_rows}
     assert outcome.rows_carried_over_by_frame == {"fct_ledger_months": 3 * ROWS_PER_MUNICIPALITY}
+
+
+@pytest.mark.parametrize("stage_budget", [1, 10_000], ids=["a scan per batch", "one scan for all batches"])
+def test_a_broken_row_in_a_new_month_fails_the_suite_until_it_is_fixed(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage_budget: int
+) -> None:
+    monkeypatch.setattr(batches, "STAGE_BUDGET", stage_budget)
+    assert validate(warehouse, monthly_check(warehouse), tmp_path, "first").success
+    add_month(warehouse, "2025-03")
+    warehouse.execute(
+        "update marts.fct_ledger_months set unit_key = null "
+        "where municipality_id = '1489' and period = '2025-03' and unit_id = '1002' and report_line = 'revenue'"
+    )
+
+    broken = validate(warehouse, monthly_check(warehouse), tmp_path, "broken")
+
+    assert not broken.success
+    [failure] = broken.failures
+    assert failure.expectation == "unit_in_register"
+    assert failure.unexpected_count == 1
+    assert failure.example_keys == [
+        {"municipality_id": "1489", "period": "2025-03", "unit_id": "1002", "report_line": "revenue"}
+    ]
+    month_rows = ROWS_PER_MUNICIPALITY // 2
+    assert broken.rows_by_frame == {"fct_ledger_months": 3 * month_rows}
+
+    # The failing batch (two months: the row budget holds two) is validated again on the next run;
+    # the passing new month of the other batch is carried over.
+    again = validate(warehouse, monthly_check(warehouse), tmp_path, "again")
+    assert [failure.expectation for failure in again.failures] == ["unit_in_register"]
+    assert again.rows_by_frame == {"fct_ledger_months": 2 * month_rows}
+
+    warehouse.execute("update marts.fct_ledger_months set unit_key = municipality_id || '-' || unit_id")
+    fixed = validate(warehouse, monthly_check(warehouse), tmp_path, "fixed")
+    assert fixed.success
+    assert fixed.rows_by_frame == {"fct_ledger_months": 2 * month_rows}
+
+
+def test_a_partition_changed_in_place_is_validated_again(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    assert validate(warehouse, monthly_check(warehouse), tmp_path, "first").success
+    # A rebuilt January of one municipality: same row count, one value the expectations read differs.
+    warehouse.execute(
+        "update marts.fct_ledger_months set report_line = 'okänd_rad' "
+        "where municipality_id = '1440' and period = '2025-01' and unit_id = '1001' and report_line = 'revenue'"
+    )
+
+    outcome = validate(warehouse, monthly_check(warehouse), tmp_path, "changed")
+
+    assert [failure.expectation for failure in outcome.failures] == ["report_line_in_vocabulary"]
+    assert outcome.failures[0].example_keys[0]["period"] == "2025-01"
+    assert outcome.rows_by_frame == {"fct_ledger_months": ROWS_PER_MUNICIPALITY // 2}
+    assert outcome.rows_carried_over_by_frame == {"fct_ledger_months": 5 * ROWS_PER_MUNICIPALITY // 2}
+
+
+def test_consecutive_batches_are_staged_together_up_to_the_stage_budget() -> None:
+    planned = [["0114/2025"], ["0115/2025", "0117/2025"], ["0120/2025"]]
+    rows = {"0114/2025": 300, "0115/2025": 100, "0117/2025": 150, "0120/2025": 400}
+    assert batches.stage_groups(planned, rows, 600) == [[["0114/2025"], ["0115/2025", "0117/2025"]], [["0120/2025"]]]
+
+
+def test_staged_batches_hold_exactly_their_partitions_whatever_the_period_type(tmp_path: Path) -> None:
+    connection = duckdb.connect(str(tmp_path / "staged.duckdb"))
+    connection.execute(
+        "create table yearly as select * from (values ('1440', 2024, 1), ('1440', 2025, 2), ('1489', 2025, 3), "
+        "('1489', null, 4), (null, 2025, 5)) as rows(municipality_id, year, row_id)"
+    )
+    source = MunicipalityBatches("select * from yearly", period_column="year")
+    prints = batches.fingerprints(connection, source, ["municipality_id", "year", "row_id"])
+    assert sorted(prints) == ["/2025", "1440/2024", "1440/2025", "1489/", "1489/2025"]
+
+    planned = [["/2025", "1440/2025"], ["1489/"]]
+    with batches.StagedBatches(connection, source, ["municipality_id", "year", "row_id"], planned) as staged:
+        first = staged.read(0)
+        second = staged.read(1)
+
+    assert sorted(first["row_id"]) == [2, 5]
+    assert list(second["row_id"]) == [4]
+    assert connection.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+    connection.close()
 
 
 def test_mart_rows_for_a_period_without_raw_rows_fail_the_row_count(

@@ -2,8 +2,11 @@
 
 A national mart (fct_employment_months: 16 M rows, fct_metric_values: 29 M) does
 not fit in memory as one pandas DataFrame. Such a frame is a `MunicipalityBatches`:
-its SQL is read a few municipalities at a time, up to `ROW_BUDGET` rows, and only
-the columns its expectations and example keys name.
+it is validated a few partitions at a time, up to `ROW_BUDGET` rows per GX
+validation, reading only the columns its expectations and example keys name.
+The rows of consecutive batches, up to `STAGE_BUDGET`, are read from the frame's
+SQL by one scan into a DuckDB temporary table (`StagedBatches`), so the query is
+evaluated once per stage rather than once per batch.
 
 The unit of a batch and of carry-over is a partition: a municipality's period
 (`period_column`: month, year or snapshot date) or, without a period column, a
