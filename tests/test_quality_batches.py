@@ -222,7 +222,8 @@ def test_a_batch_reads_few_valued_text_as_categoricals_without_changing_a_value(
     source = MunicipalityBatches("select * from marts.fct_ledger_months")
     columns = ["municipality_id", "period", "unit_key", "area", "report_line", "n_ledger_rows"]
 
-    frame = batches.read_batch(warehouse, source, columns, ["1440", "1489"], keep_as_strings=["period"])
+    with batches.StagedBatches(warehouse, source, columns, [["1440", "1489"]]) as staged:
+        frame = staged.read(0, keep_as_strings=["period"])
 
     assert isinstance(frame["report_line"].dtype, pd.CategoricalDtype)
     assert not isinstance(frame["period"].dtype, pd.CategoricalDtype)

@@ -159,20 +159,9 @@ def plan_batches(rows_by_partition: Mapping[str, int], budget: int) -> list[list
     return batches
 
 
-def read_batch(
-    connection: duckdb.DuckDBPyConnection,
-    batches: MunicipalityBatches,
-    columns: Sequence[str],
-    partitions: Sequence[str],
-    *,
-    keep_as_strings: Iterable[str] = (),
-) -> pd.DataFrame:
-    """One batch's rows, staged on their own (see `StagedBatches.read`)."""
-    with StagedBatches(connection, batches, columns, [list(partitions)]) as staged:
-        return staged.read(0, keep_as_strings=keep_as_strings)
-
-
-def stage_groups(planned: Sequence[Sequence[str]], rows_by_partition: Mapping[str, int], budget: int) -> list[list[list[str]]]:
+def stage_groups(
+    planned: Sequence[Sequence[str]], rows_by_partition: Mapping[str, int], budget: int
+) -> list[list[list[str]]]:
     """Consecutive batches grouped up to `budget` rows, each group staged by one scan of the frame's SQL."""
     groups: list[list[list[str]]] = []
     rows_in_group = 0
