@@ -202,15 +202,15 @@ class StagedBatches:
             "select unnest(?::varchar[]) as quality_partition_key, unnest(?::integer[]) as quality_batch_number",
             [[key for key, _ in partitions], [number for _, number in partitions]],
         )
-        types = {
+        self.types = {
             name: str(type_code)
             for name, type_code, *_ in connection.execute(f"select * from ({batches.sql}) limit 0").description
         }
         keys = [key for key, _ in partitions]
-        filters = [_in_filter(BATCH_COLUMN, types[BATCH_COLUMN], {key.split("/")[0] for key in keys})]
+        filters = [_in_filter(BATCH_COLUMN, self.types[BATCH_COLUMN], {key.split("/")[0] for key in keys})]
         if batches.period_column is not None:
             periods = {key.split("/", 1)[1] for key in keys if "/" in key}
-            filters.append(_in_filter(batches.period_column, types[batches.period_column], periods))
+            filters.append(_in_filter(batches.period_column, self.types[batches.period_column], periods))
         connection.execute(
             f"""
             create or replace temp table quality_stage as
@@ -239,38 +239,34 @@ class StagedBatches:
         stay strings, since pandas does not compare categoricals of different values.
         """
         connection = self.connection
-        connection.execute(
-            f"create or replace temp table quality_batch as "
-            f"select {_select(self.columns)} from quality_stage where quality_batch_number = ?",
-            [number],
-        )
-        try:
-            kept = set(keep_as_strings)
-            texts = [
-                name
-                for name, type_code, *_ in connection.execute("select * from quality_batch limit 0").description
-                if str(type_code) == "VARCHAR" and name not in kept
-            ]
-            expressions = {column: _select([column]) for column in self.columns}
-            if texts:
-                counts = connection.execute(
-                    f"select count(*), {', '.join(f'approx_count_distinct({_select([text])})' for text in texts)} "
-                    "from quality_batch"
+        kept = set(keep_as_strings)
+        texts = [column for column in self.columns if self.types[column] == "VARCHAR" and column not in kept]
+        rows = f"quality_stage where quality_batch_number = {int(number)}"
+        expressions = {column: _select([column]) for column in self.columns}
+        if texts:
+            counts = connection.execute(
+                f"select count(*), {', '.join(f'approx_count_distinct({_select([text])})' for text in texts)} "
+                f"from {rows}"
+            ).fetchone()
+            limit = min(ENUM_MAX_VALUES, max(1, int(counts[0] * ENUM_MAX_SHARE)))
+            few_valued = [column for column, distinct in zip(texts, counts[1:], strict=True) if distinct <= limit]
+            if few_valued:
+                # One scan for the values of every few-valued column.
+                lists = connection.execute(
+                    "select "
+                    + ", ".join(
+                        f"list(distinct {_select([column])} order by {_select([column])}) "
+                        f"filter (where {_select([column])} is not null)"
+                        for column in few_valued
+                    )
+                    + f" from {rows}"
                 ).fetchone()
-                limit = min(ENUM_MAX_VALUES, max(1, int(counts[0] * ENUM_MAX_SHARE)))
-                for column, distinct in zip(texts, counts[1:], strict=True):
-                    if distinct > limit:
-                        continue
-                    quoted = _select([column])
-                    values = connection.execute(
-                        f"select distinct {quoted} from quality_batch where {quoted} is not null order by 1"
-                    ).fetchall()
+                for column, values in zip(few_valued, lists, strict=True):
                     if values:
-                        literals = ", ".join(_text_literal(value) for (value,) in values)
+                        quoted = _select([column])
+                        literals = ", ".join(_text_literal(value) for value in values)
                         expressions[column] = f"cast({quoted} as enum({literals})) as {quoted}"
-            return connection.execute(f"select {', '.join(expressions.values())} from quality_batch").df()
-        finally:
-            connection.execute("drop table if exists quality_batch")
+        return connection.execute(f"select {', '.join(expressions.values())} from {rows}").df()
 
 
 def _text_literal(value: str) -> str:
