@@ -12,23 +12,22 @@ from orchestration.defs.ingest import csv_loader
 from orchestration.defs.ingest.contracts import CSV_KINDS
 from orchestration.defs.ingest.landing import load_landing_folder
 from orchestration.settings import load_settings
-from test_ingest_csv import AVVIKELSER_HEADER, KEY, MANAD_HEADER, avvikelse_row, manad_row, query, write_csv
+# landing and settings are the fixtures of test_ingest_csv, shared by importing them.
+from test_ingest_csv import (  # noqa: F401
+    AVVIKELSER_HEADER,
+    KEY,
+    MANAD_HEADER,
+    avvikelse_row,
+    landing,
+    manad_row,
+    query,
+    settings,
+    write_csv,
+)
 
 SAMPLE_LANDING = Path(__file__).resolve().parents[1] / "seeds" / "landing"
 # Columns that differ between two loads of the same files by design.
 LOAD_TIME_COLUMNS = {"_loaded_at", "quarantined_at", "loaded_at"}
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def settings(tmp_path: Path, landing: Path):
-    return load_settings({"LANDING_DIR": str(landing), "DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"), "PSEUDONYM_KEY": KEY})
 
 
 def _text_path_only(monkeypatch: pytest.MonkeyPatch) -> None:

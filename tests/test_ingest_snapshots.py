@@ -10,22 +10,10 @@ import pytest
 from orchestration.defs.ingest.contracts import AVVIKELSER, LINEAGE_COLUMNS
 from orchestration.defs.ingest.landing import load_landing_folder
 from orchestration.defs.ingest.raw_schema import create_raw_schema, csv_table_columns
-from orchestration.settings import load_settings
-from test_ingest_csv import AVVIKELSER_HEADER, KEY, avvikelse_row, query, write_csv
+# landing and settings are the fixtures of test_ingest_csv, shared by importing them.
+from test_ingest_csv import AVVIKELSER_HEADER, avvikelse_row, landing, query, settings, write_csv  # noqa: F401
 
 CONTRACT_COLUMNS = ", ".join(column.raw_name for column in AVVIKELSER.columns)
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def settings(tmp_path: Path, landing: Path):
-    return load_settings({"LANDING_DIR": str(landing), "DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"), "PSEUDONYM_KEY": KEY})
 
 
 def _monthly_snapshots(landing: Path, months: int, reports_per_month: int) -> list[list[list[object]]]:
