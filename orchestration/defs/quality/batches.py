@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import great_expectations as gx
@@ -46,6 +46,8 @@ import pandas as pd
 
 from orchestration.files import write_text_atomically
 from orchestration.fingerprint import stable_value_sql
+
+T = TypeVar("T")
 
 BATCH_COLUMN = "municipality_id"
 # About 0.3 GiB of pandas frame for the widest mart; GX's intermediate masks come on top.
@@ -147,30 +149,30 @@ def fingerprints(
 
 def plan_batches(rows_by_partition: Mapping[str, int], budget: int) -> list[list[str]]:
     """Consecutive partitions grouped up to `budget` rows; a larger partition is a batch of its own."""
-    batches: list[list[str]] = []
-    rows_in_batch = 0
-    for partition in sorted(rows_by_partition, key=str):
-        rows = rows_by_partition[partition]
-        if not batches or rows_in_batch + rows > budget:
-            batches.append([])
-            rows_in_batch = 0
-        batches[-1].append(partition)
-        rows_in_batch += rows
-    return batches
+    return _consecutive_groups(sorted(rows_by_partition, key=str), rows_by_partition.__getitem__, budget)
 
 
 def stage_groups(
     planned: Sequence[Sequence[str]], rows_by_partition: Mapping[str, int], budget: int
 ) -> list[list[list[str]]]:
     """Consecutive batches grouped up to `budget` rows, each group staged by one scan of the frame's SQL."""
-    groups: list[list[list[str]]] = []
+    return _consecutive_groups(
+        [list(batch) for batch in planned],
+        lambda batch: sum(rows_by_partition.get(partition, 0) for partition in batch),
+        budget,
+    )
+
+
+def _consecutive_groups(items: Sequence[T], rows_of: Callable[[T], int], budget: int) -> list[list[T]]:
+    """`items` in order, a new group started where the next item would take the group over `budget` rows."""
+    groups: list[list[T]] = []
     rows_in_group = 0
-    for batch in planned:
-        rows = sum(rows_by_partition.get(partition, 0) for partition in batch)
+    for item in items:
+        rows = rows_of(item)
         if not groups or rows_in_group + rows > budget:
             groups.append([])
             rows_in_group = 0
-        groups[-1].append(list(batch))
+        groups[-1].append(item)
         rows_in_group += rows
     return groups
 
