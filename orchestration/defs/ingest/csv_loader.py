@@ -633,10 +633,10 @@ def _store_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, parameter
         f"on {equal_columns('target', 'incoming', prefix)})"
     ).fetchall()[0][0]
     if overlaps:
-        key_match = " and ".join(f"target.{name} = incoming.{name}" for name in kind.key)
         connection.execute(
             f"delete from raw.{kind.name} as target using "
-            f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming where {key_match}"
+            f"(select distinct {', '.join(kind.key)} from {_TYPED} where _reason is null) as incoming "
+            f"where {equal_columns('target', 'incoming', kind.key)}"
         )
     connection.execute(
         f"insert into raw.{kind.name} ({', '.join(raw_names)}, _source_file, _source_line, _load_id, _loaded_at) "
@@ -849,9 +849,9 @@ def _commit(
                 f"select $load_id, $file_name, {_literal(kind.name)}, typed._source_line, "
                 f"{_raw_text_sql(header, _personnummer_index(kind, header))}, typed._reason, $loaded_at "
                 f"from {_TYPED} as typed join {_STAGED} as staged on staged.rowid = typed._rid "
-            f"where typed._reason is not null order by typed._rid",
-            parameters,
-        )
+                f"where typed._reason is not null order by typed._rid",
+                parameters,
+            )
         for reject in rejects:
             connection.execute(
                 "insert into raw.quarantine (load_id, file_name, source_kind, line_number, raw_text, reason, quarantined_at) "
