@@ -299,6 +299,7 @@ def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any
         exported: dict[str, PublishedTable] = {}
         for table, plan in plans.items():
             files = []
+            order = ", ".join(_quoted(name) for name in plan.sort_columns)
             for file in plan.table.files:
                 previous = previous_files.get(file.path, {})
                 if (
@@ -309,7 +310,6 @@ def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any
                     files.append(replace(file, reused_from=current["version"], sha256=previous["sha256"]))
                     continue
                 (target / file.path).parent.mkdir(parents=True, exist_ok=True)
-                order = ", ".join(_quoted(name) for name in plan.sort_columns)
                 connection.execute(
                     f"copy ({plan.select} where {_part_condition(plan.table.partitioned_by, plan.columns, file.part)}"
                     f"{f' order by {order}' if order else ''}) to '{_sql_path(target / file.path)}' ({PARQUET_OPTIONS})"
