@@ -56,7 +56,7 @@
     {%- if listed[0] == 0 -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set column = settings.get('column', settings['grain']) -%}
+    {%- set column = partition_column(settings) -%}
     {#- The smallest partition as a constant too, so the scan skips older row groups. -#}
     {%- set lower_bound = none if listed[1] is none else partition_literal(settings['grain'], listed[1]) -%}
     {%- set condition -%}

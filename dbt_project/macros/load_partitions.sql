@@ -212,9 +212,10 @@
 {%- endmacro %}
 
 
-{% macro partition_column() -%}
-    {#- The model's column (or expression) holding its grain. -#}
-    {%- set settings = config.get('meta')['load_partitions'] -%}
+{% macro partition_column(settings=none) -%}
+    {#- The column (or expression) holding the grain, of the model being built or of `settings`
+        (another model's load_partitions meta, as a data test sees it). -#}
+    {%- set settings = settings or config.get('meta')['load_partitions'] -%}
     {{- return(settings.get('column', settings['grain'])) -}}
 {%- endmacro %}
 
