@@ -61,16 +61,24 @@ def dbt_sources_digest(project_dir: Path) -> str:
 
     digest = hashlib.sha256(version("dbt-core").encode())
     referenced: set[str] = set()
-    for path in sorted(project_dir.rglob("*")):
+    for path in sorted(_dbt_source_files(project_dir)):
         relative = path.relative_to(project_dir)
-        if not path.is_file() or relative.parts[0] in DBT_OUTPUT_DIRS or path.name == ".user.yml":
-            continue
         content = path.read_bytes()
         digest.update(str(relative).encode() + b"\0" + hashlib.sha256(content).digest())
         referenced.update(re.findall(rb"env_var\(\s*['\"]([A-Za-z_][A-Za-z0-9_]*)", content))
     for name in sorted(referenced):
         digest.update(name + b"=" + os.environ.get(name.decode(), "").encode() + b"\0")
     return digest.hexdigest()
+
+
+def _dbt_source_files(project_dir: Path) -> list[Path]:
+    # dbt's output folders are left unwalked: target/ gains a folder of compiled SQL with every run.
+    files = []
+    for directory, subdirectories, names in os.walk(project_dir):
+        if Path(directory) == project_dir:
+            subdirectories[:] = [name for name in subdirectories if name not in DBT_OUTPUT_DIRS]
+        files += [Path(directory) / name for name in names if name != ".user.yml"]
+    return files
 
 
 def run_pipeline(settings: Settings) -> int:
