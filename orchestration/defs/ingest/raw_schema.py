@@ -33,6 +33,12 @@ BOOKKEEPING_TABLES: dict[str, str] = {
         "load_id BIGINT NOT NULL, file_name VARCHAR NOT NULL, source_kind VARCHAR NOT NULL, line_number BIGINT, "
         "raw_text VARCHAR, reason VARCHAR NOT NULL, quarantined_at TIMESTAMP NOT NULL"
     ),
+    # What `csv_loader.inspect_file` found in a landing file, by name, size and modification time:
+    # a file already loaded is then skipped without reading it again (csv_loader._inspect).
+    "file_inspections": (
+        "file_name VARCHAR NOT NULL, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, sha256 VARCHAR NOT NULL, "
+        "encoding VARCHAR NOT NULL, physical_lines BIGINT NOT NULL, has_quotes BOOLEAN NOT NULL"
+    ),
     "kolada_snapshots": (
         "snapshot_id BIGINT NOT NULL, snapshot_date DATE NOT NULL, content_sha256 VARCHAR NOT NULL, "
         "file_count INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL"
