@@ -43,6 +43,7 @@ _SETTLED_NS = 3_000_000_000
 _STAGED = "_ingest_staged"
 _TYPED = "_ingest_typed"
 _TYPED_ROWS = "_ingest_typed_rows"
+_TYPED_LINES = "_ingest_typed_lines"
 _LINES = "_ingest_lines"
 _REJECT_ERRORS = "_ingest_reject_errors"
 _REJECT_SCANS = "_ingest_reject_scans"
@@ -515,7 +516,7 @@ def load_csv_file(
 
 
 def _drop_typed(connection: duckdb.DuckDBPyConnection) -> None:
-    """The typed rows: a table, or on the one pass a view over `_TYPED_ROWS` that adds their lineage."""
+    """The typed rows: a table, or on the one pass a view over `_TYPED_ROWS` (and `_TYPED_LINES`) that adds their lineage."""
     kinds = dict(
         connection.execute(
             "select table_name, table_type from information_schema.tables where table_catalog = 'temp'"
@@ -525,6 +526,7 @@ def _drop_typed(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(f"drop view {_TYPED}")
     connection.execute(f"drop table if exists {_TYPED}")
     connection.execute(f"drop table if exists {_TYPED_ROWS}")
+    connection.execute(f"drop table if exists {_TYPED_LINES}")
 
 
 def _personnummer_index(kind: FileKind, header: _Header) -> int | None:
@@ -610,7 +612,7 @@ def _load_clean(
     physical lines are not the records plus the line breaks inside them); the
     text path then loads the file with exact quarantine.
     """
-    for table in (_TYPED_ROWS, _REJECT_ERRORS, _REJECT_SCANS):
+    for table in (_TYPED_ROWS, _TYPED_LINES, _REJECT_ERRORS, _REJECT_SCANS):
         connection.execute(f"drop table if exists {table}")
     multiline = inspection.has_quotes
     scan = _scan_sql(path, kind, header, count_newlines=multiline)
@@ -627,15 +629,17 @@ def _load_clean(
     if refused or inspection.physical_lines != 1 + rows + inner_lines:
         return False
     # The rowid is the record's number (see _scan_sql); a record starts after the line breaks of
-    # the records before it.
+    # the records before it. The lines are a narrow table in record order, paired with the typed
+    # rows by position: copying the typed rows to add them cost more than the running sum.
     if inner_lines:
         connection.execute(
-            f"create temp table {_TYPED} as select typed_rows.* exclude (_newlines), typed_rows.rowid as _rid, "
-            f"typed_rows.rowid + 2 + lines.before as _source_line from {_TYPED_ROWS} as typed_rows join ("
-            f"select rowid as rid, coalesce(sum(_newlines) over (order by rowid rows between unbounded preceding "
-            f"and 1 preceding), 0) as before from {_TYPED_ROWS}) as lines on lines.rid = typed_rows.rowid"
+            f"create temp table {_TYPED_LINES} as select rowid + 2 + coalesce(sum(_newlines) over (order by rowid "
+            f"rows between unbounded preceding and 1 preceding), 0) as _source_line from {_TYPED_ROWS} order by rowid"
         )
-        connection.execute(f"drop table {_TYPED_ROWS}")
+        connection.execute(
+            f"create temp view {_TYPED} as select typed_rows.* exclude (_newlines), typed_rows.rowid as _rid, "
+            f"lines._source_line from {_TYPED_ROWS} as typed_rows positional join {_TYPED_LINES} as lines"
+        )
     else:
         connection.execute(
             f"create temp view {_TYPED} as select *, rowid as _rid, rowid + 2 as _source_line from {_TYPED_ROWS}"
