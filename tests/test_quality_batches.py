@@ -87,7 +87,7 @@ def ledger_check(connection: duckdb.DuckDBPyConnection, report_lines: list[str] 
 
 
 def validate(connection: duckdb.DuckDBPyConnection, check: FrameCheck, tmp_path: Path, run: str) -> SuiteOutcome:
-    suite = MartSuite(name="unit", title="Enhetstest", marts=(check.mart,), build=lambda connection: [check])
+    suite = MartSuite(name="unit", title="Enhetstest", marts=(check.mart,), build=lambda connection, passed: [check])
     passed = PassedBatches(tmp_path / "passed" / "unit.json")
     outcome = validate_frames(suite, [check], tmp_path / run, connection=connection, passed=passed)
     passed.save()

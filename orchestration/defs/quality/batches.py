@@ -33,6 +33,7 @@ Deleting it only makes the next run validate everything.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -103,6 +104,46 @@ def per_municipality(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[st
         }
         for row in cursor.fetchall()
     }
+
+
+@dataclass(frozen=True)
+class RawCounts:
+    """Row-count parameters counted per (municipality, period) partition of a raw relation.
+
+    `counts` maps each parameter to its aggregate over `relation`; `period` is the
+    partition's period as text, an expression valid on both `relation` and
+    `stamps`. `stamps` is where ingest records the loads of each partition: rows
+    carrying `kommunkod`, the period's columns, `_load_id` and `_loaded_at` (the raw
+    table itself, or for a kind stored as snapshots its small snapshot list).
+    See `PassedBatches.raw_counts` for why a partition with the same stamps needs
+    no recount.
+    """
+
+    relation: str
+    stamps: str
+    period: str
+    counts: Mapping[str, str]
+
+    def definition(self) -> str:
+        text = json.dumps(dataclasses.asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def count_raw(
+    connection: duckdb.DuckDBPyConnection, spec: RawCounts, passed: PassedBatches | None = None
+) -> dict[str, dict[str, int]]:
+    """`spec`'s counts per partition; with `passed`, kept from earlier runs where the partition's loads are the same."""
+    if passed is not None:
+        return passed.raw_counts(connection, spec)
+    return per_municipality(connection, _count_sql(spec, ""))
+
+
+def _count_sql(spec: RawCounts, where: str) -> str:
+    aggregates = ", ".join(f"{aggregate} as {_select([name])}" for name, aggregate in spec.counts.items())
+    return (
+        f"select kommunkod as municipality_id, {spec.period} as period, {aggregates} "
+        f"from {spec.relation} {where} group by all"
+    )
 
 
 def query_columns(connection: duckdb.DuckDBPyConnection, batches: MunicipalityBatches) -> list[str]:
@@ -351,8 +392,11 @@ class PassedBatches:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             data = {}
+        self._raw_counts: dict[str, dict[str, Any]] = {}
+        self._raw_counts_seen: set[str] = set()
         if data.get("version") == STORE_VERSION:
             self._frames = data.get("frames", {})
+            self._raw_counts = data.get("raw_counts", {})
 
     def passed(self, frame: str, definition: str) -> dict[str, str]:
         entry = self._frames.get(frame)
@@ -364,8 +408,59 @@ class PassedBatches:
         self._frames[frame] = {"definition": definition, "partitions": dict(sorted(partitions.items()))}
         self._seen.add(frame)
 
+    def raw_counts(self, connection: duckdb.DuckDBPyConnection, spec: RawCounts) -> dict[str, dict[str, int]]:
+        """`spec`'s counts per partition (keyed as `partition_key`), recounting only partitions whose loads changed.
+
+        Raw rows change only through ingest, and every load stamps what it writes
+        with its `_load_id` and `_loaded_at`: a new or re-delivered partition's rows
+        (a replacement deletes only keys the file delivers again, and the key holds
+        municipality and period), or for a snapshot kind a new row in its snapshot
+        list (spans of stored snapshots are only cut by re-delivering that snapshot;
+        closing a span at a new snapshot leaves the older ones as they were). So a
+        partition whose stamps (count, newest load id, newest load time) are the ones
+        its kept counts were taken at holds the same rows; rows deleted outside a load
+        change a plain table's count, and a rebuilt warehouse has other load times.
+        Reading the stamps is a grouped scan of three narrow columns, not the
+        distinct counts over every raw row nor the expansion of every stored snapshot.
+        """
+        definition = spec.definition()
+        self._raw_counts_seen.add(definition)
+        stamps = {
+            partition_key(municipality, period, by_period=True): [rows, load_id, loaded_at]
+            for municipality, period, rows, load_id, loaded_at in connection.execute(
+                f"select kommunkod, {spec.period}, count(*), max(_load_id), cast(max(_loaded_at) as varchar) "
+                f"from {spec.stamps} group by all"
+            ).fetchall()
+        }
+        kept = self._raw_counts.get(definition, {})
+        kept_stamps, kept_counts = kept.get("stamps", {}), kept.get("counts", {})
+        counts = {
+            partition: kept_counts[partition]
+            for partition, stamp in stamps.items()
+            if kept_stamps.get(partition) == stamp and partition in kept_counts
+        }
+        stale = [partition for partition, stamp in stamps.items() if kept_stamps.get(partition) != stamp]
+        if stale:
+            # Whole partitions are selected (by municipality and by period), so every group the
+            # query returns is a partition's exact count, even one that is not stale.
+            where = ""
+            parts = [key.split("/", 1) for key in stale]
+            # A NULL municipality or period (keyed as '') would not match a constant: count everything.
+            if len(stale) < len(stamps) and all(municipality and period for municipality, period in parts):
+                municipalities = ", ".join(sorted({_text_literal(municipality) for municipality, _ in parts}))
+                periods = ", ".join(sorted({_text_literal(period) for _, period in parts}))
+                where = f"where kommunkod in ({municipalities}) and {spec.period} in ({periods})"
+            recounted = per_municipality(connection, _count_sql(spec, where))
+            counts.update({partition: recounted[partition] for partition in stale if partition in recounted})
+        self._raw_counts[definition] = {"stamps": stamps, "counts": counts}
+        return counts
+
     def save(self) -> None:
-        """Frames the suite no longer has are forgotten."""
+        """Frames and raw counts the suite no longer has are forgotten."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         frames = {name: entry for name, entry in self._frames.items() if name in self._seen}
-        write_text_atomically(self.path, json.dumps({"version": STORE_VERSION, "frames": frames}, indent=1))
+        raw_counts = {name: entry for name, entry in self._raw_counts.items() if name in self._raw_counts_seen}
+        write_text_atomically(
+            self.path,
+            json.dumps({"version": STORE_VERSION, "frames": frames, "raw_counts": raw_counts}, indent=1),
+        )

@@ -81,7 +81,8 @@ class MartSuite:
     name: str  # e.g. "economy"; also the GX suite prefix and the check name suffix
     title: str  # Swedish, for people
     marts: tuple[str, ...]  # mart tables (Dagster asset keys) this suite guards
-    build: Callable[[duckdb.DuckDBPyConnection], list[FrameCheck]]
+    # Given the suite's store of passes when there is one, to keep raw counts between runs.
+    build: Callable[[duckdb.DuckDBPyConnection, batches.PassedBatches | None], list[FrameCheck]]
 
     @property
     def check_name(self) -> str:
@@ -586,7 +587,7 @@ def run_suite(suite: MartSuite, settings: Settings, run_id: str) -> SuiteOutcome
     run_dir = validation_run_dir(settings, run_id)
     passed = batches.PassedBatches(passed_batches_path(settings, suite.name))
     with warehouse_connection(settings, read_only=True) as connection:
-        frames = suite.build(connection)
+        frames = suite.build(connection, passed)
         outcome = validate_frames(suite, frames, run_dir / suite.name, connection=connection, passed=passed)
         passed.save()
     write_outcome(run_dir, outcome)

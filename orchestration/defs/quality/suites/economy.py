@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality.batches import MunicipalityBatches, per_municipality
+from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, RawCounts, count_raw
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
@@ -18,6 +18,12 @@ LEDGER_ENTRY_KEY = ("municipality_id", "period", "unit_id", "activity_code", "ac
 NET_COST_KEY = ("municipality_id", "year", "level", "area")
 
 RAW_MONTHS = "select kommunkod as municipality_id, period from raw.ekonomi_huvudbok"
+RAW_COUNTS = RawCounts(
+    relation="raw.ekonomi_huvudbok",
+    stamps="raw.ekonomi_huvudbok",
+    period="period",
+    counts={common.MIN_ROWS: "count(distinct ansvar)", common.MAX_ROWS: "count(distinct (ansvar, konto))"},
+)
 MART_MONTHS = "select municipality_id, period from marts.fct_ledger_months"
 
 
@@ -152,21 +158,10 @@ def net_cost_yearly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: l
     )
 
 
-def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
     report_lines = common.column_values(connection, "select distinct report_line from reference.account_mapping")
-    raw_counts = per_municipality(
-        connection,
-        f"""
-        select
-            kommunkod as municipality_id,
-            period,
-            count(distinct ansvar) as {common.MIN_ROWS},
-            count(distinct (ansvar, konto)) as {common.MAX_ROWS}
-        from raw.ekonomi_huvudbok
-        group by all
-        """,
-    )
+    raw_counts = count_raw(connection, RAW_COUNTS, passed)
     min_rows = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
     max_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
     ledger_months = MunicipalityBatches(

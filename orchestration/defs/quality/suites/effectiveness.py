@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from orchestration.defs.quality.batches import PassedBatches
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
@@ -113,7 +114,7 @@ def rka_indices_check(frame: pd.DataFrame) -> FrameCheck:
     )
 
 
-def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     kpi_ids = common.column_values(connection, "select kpi_id from marts.dim_kpi")
     raw_rows, raw_keys = connection.execute(
         f"select count(*), count(distinct (kpi, municipality, period, gender)) from ({COMPARED_VALUES})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from orchestration.defs.quality.batches import PassedBatches
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame, scalar
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
@@ -97,7 +98,7 @@ def goal_assessments_check(frame: pd.DataFrame) -> FrameCheck:
     )
 
 
-def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     kpi_ids = common.column_values(connection, "select kpi_id from marts.dim_kpi")
     seed_rows = scalar(connection, "select count(*) from reference.goal_indicators")
     # The seed has one outcome column per reported year, as the annual report prints them.

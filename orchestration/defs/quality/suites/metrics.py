@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality.batches import MunicipalityBatches
+from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches
 from orchestration.defs.quality.framework import FrameCheck, MartSuite
 from orchestration.defs.quality.suites import common
 
@@ -77,7 +77,7 @@ def metric_values_check(frame: pd.DataFrame | MunicipalityBatches, *, metric_ids
     )
 
 
-def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     metric_ids = common.column_values(connection, "select metric_id from reference.metric_catalogue")
     unbounded = ", ".join(f"'{metric}'" for metric in UNBOUNDED_PERCENT_METRICS)
     non_negative_units = ", ".join(f"'{unit}'" for unit in NON_NEGATIVE_UNITS)

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.contracts import EMPLOYMENT_FORMS, SEXES
-from orchestration.defs.quality.batches import MunicipalityBatches, per_municipality
+from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, RawCounts, count_raw
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
@@ -22,6 +22,12 @@ YEARLY_KEY = ("municipality_id", "year", "level", "area", "department", "unit_id
 
 RAW_MONTHS = "select kommunkod as municipality_id, period from raw.personal_manad"
 MART_MONTHS = "select municipality_id, period from marts.fct_employment_months"
+RAW_COUNTS = RawCounts(
+    relation="raw.personal_manad",
+    stamps="raw.personal_manad",
+    period="period",
+    counts={common.MIN_ROWS: "count(distinct anstallnings_id)", common.MAX_ROWS: "count(*)"},
+)
 
 
 def employment_months_check(
@@ -164,20 +170,9 @@ def personnel_yearly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: 
     )
 
 
-def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
-    raw_counts = per_municipality(
-        connection,
-        f"""
-        select
-            kommunkod as municipality_id,
-            period,
-            count(distinct anstallnings_id) as {common.MIN_ROWS},
-            count(*) as {common.MAX_ROWS}
-        from raw.personal_manad
-        group by all
-        """,
-    )
+    raw_counts = count_raw(connection, RAW_COUNTS, passed)
     employment_months = MunicipalityBatches(
         """
         select

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.contracts import CATEGORIES, LEGAL_BASES, REPORT_TYPES, SEVERITIES, STATUSES
-from orchestration.defs.quality.batches import MunicipalityBatches, per_municipality
+from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, RawCounts, count_raw
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
@@ -28,7 +28,16 @@ FREE_TEXT_COLUMNS = ("beskrivning", "description", "free_text")
 QUALITY_MARTS = ("fct_incident_snapshots", "fct_incidents_monthly")
 SUB_COUNTS = ("n_closed", "n_new_older_than_30d", "n_not_closed_within_60d", "n_lex_sarah", "n_lex_maria")
 
-RAW_SNAPSHOTS = "select kommunkod as municipality_id, cast(uttagsdatum as varchar) as period from raw.avvikelser"
+# The snapshot list, not the raw.avvikelser view, which expands every stored snapshot into its rows.
+RAW_SNAPSHOTS = (
+    "select kommunkod as municipality_id, cast(uttagsdatum as varchar) as period from raw.avvikelser_snapshots"
+)
+RAW_COUNTS = RawCounts(
+    relation="raw.avvikelser",
+    stamps="raw.avvikelser_snapshots",
+    period="cast(uttagsdatum as varchar)",
+    counts={common.MIN_ROWS: "count(distinct avvikelse_id)", common.MAX_ROWS: "count(*)"},
+)
 MART_SNAPSHOTS = "select municipality_id, cast(snapshot_date as varchar) as period from marts.fct_incident_snapshots"
 
 
@@ -142,20 +151,9 @@ def no_free_text_check(frame: pd.DataFrame) -> FrameCheck:
     )
 
 
-def build(connection: duckdb.DuckDBPyConnection) -> list[FrameCheck]:
+def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
-    raw_counts = per_municipality(
-        connection,
-        f"""
-        select
-            kommunkod as municipality_id,
-            cast(uttagsdatum as varchar) as period,
-            count(distinct avvikelse_id) as {common.MIN_ROWS},
-            count(*) as {common.MAX_ROWS}
-        from raw.avvikelser
-        group by all
-        """,
-    )
+    raw_counts = count_raw(connection, RAW_COUNTS, passed)
     raw_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
     raw_keys = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
     snapshots = MunicipalityBatches(
