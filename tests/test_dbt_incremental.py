@@ -24,7 +24,7 @@ from dbt_runner import run_dbt
 from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 
 INCREMENTAL_MODELS = (
-    "int_employment_months_joined_to_units",
+    "int_employment_months_classified",
     "int_ledger_entries_joined_to_units",
     "int_incident_snapshots_joined_to_units",
     "fct_incident_snapshots",

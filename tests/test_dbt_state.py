@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
+from dbt_runner import run_dbt
 
 from orchestration.defs.transform.state import build_args, project_fingerprint, store_fingerprint
 from orchestration.settings import load_settings
@@ -72,3 +75,41 @@ def test_full_refresh_until_the_same_project_has_built(tmp_path: Path, monkeypat
     assert "--full-refresh" in build_args(settings, second)
     store_fingerprint(settings, second)
     assert "--full-refresh" not in build_args(settings, second)
+
+
+def test_tables_of_retired_models_are_dropped(sample_warehouse: Path, tmp_path: Path) -> None:
+    """A model removed from the project leaves no stale table behind; raw and the project's tables stay."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    connection = duckdb.connect(str(warehouse))
+    try:
+        connection.execute("create table intermediate.int_employment_months_joined_to_units as select 1 as one")
+        connection.execute("create view marts.fct_retired as select 1 as one")
+        connection.execute(
+            "insert into transform_state.load_watermarks "
+            "values ('int_employment_months_joined_to_units', 7, current_timestamp)"
+        )
+        raw_before = connection.execute("select count(*) from raw.personal_manad").fetchone()
+    finally:
+        connection.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DUCKDB_PATH", str(warehouse))
+        assert not run_dbt(["run", "--select", "dim_calendar"], tmp_path / "dbt_target")
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = {
+            (schema, name)
+            for schema, name in connection.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        assert ("intermediate", "int_employment_months_joined_to_units") not in tables
+        assert ("marts", "fct_retired") not in tables
+        assert {("marts", "fct_employment_months"), ("reference", "areas"), ("raw", "load_log")} <= tables
+        assert connection.execute(
+            "select count(*) from transform_state.load_watermarks "
+            "where model_name = 'int_employment_months_joined_to_units'"
+        ).fetchone() == (0,)
+        assert connection.execute("select count(*) from raw.personal_manad").fetchone() == raw_before
+    finally:
+        connection.close()

@@ -1,17 +1,44 @@
 {{ load_partitions_config(grain='period', kinds=['personal_manad'], municipality_kinds=['organisation']) }}
+-- A month is reported on the organisation valid in that month. When the register changes
+-- mid-month, the version that started last within the month wins, so a unit created on the 15th
+-- is still found for that month. The lookup is not a model of its own: storing every
+-- employment month once more only to read it back here cost a third of the personnel build.
 -- Monthly-paid = Tillsvidare and Visstid; their contracted rate makes årsarbetare, while
 -- Timavlönad work counts in hours. Available FTE drops the share of ordinary hours lost to
 -- sick leave from day 60, as the boards' personnel reports do. Care staff in elderly care are
 -- undersköterskor and vårdbiträden.
 with
 
-int_employment_months_joined_to_units as (
-    select * from {{ ref('int_employment_months_joined_to_units') }}
+stg_hr__employment_months as (
+    select * from {{ ref('stg_hr__employment_months') }}
     where {{ load_partitions_filter() }}
+),
+
+int_units_historized as (
+    select * from {{ ref('int_units_historized') }}
 ),
 
 areas as (
     select * from {{ ref('areas') }}
+),
+
+unit_versions as (
+    {{ unit_version_on('stg_hr__employment_months', 'int_units_historized', 'month_start', whole_month=true) }}
+),
+
+months_with_units as (
+    select
+        employment_months.*,
+        unit_versions.unit_key,
+        unit_versions.unit_name,
+        unit_versions.department,
+        unit_versions.area
+    from stg_hr__employment_months as employment_months
+    left join unit_versions
+        on
+            employment_months.municipality_id = unit_versions.municipality_id
+            and employment_months.unit_id = unit_versions.unit_id
+            and employment_months.month_start = unit_versions.month_start
 ),
 
 with_area_category as (
@@ -20,7 +47,7 @@ with_area_category as (
         areas.area_category,
         employment_months.employment_form in ('Tillsvidare', 'Visstid') as is_monthly_paid,
         year(employment_months.month_start) - employment_months.birth_year as age_years
-    from int_employment_months_joined_to_units as employment_months
+    from months_with_units as employment_months
     left join areas
         on employment_months.area = areas.area
 ),
