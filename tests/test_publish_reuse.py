@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import textwrap
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -522,3 +523,50 @@ def test_the_reports_read_a_table_published_as_a_folder_of_parts_whole(settings:
             ["year", "n"]
         ].values.tolist() == [[2024, 24], [2025, 24], [2026, 24]]
         assert data.query("select count(*) as n from fct_incident_snapshots")["n"].tolist() == [44]
+
+
+def copy_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "publish-duckdb-copy"]
+
+
+def test_a_parquet_write_failing_midway_leaves_no_version_and_no_copy_building(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_warehouse(settings)
+    first = publish(settings, "run-1")
+    add_month(settings)
+    written_part = versions._part_condition
+
+    def failing_after_the_first_part(partitioned_by: str | None, columns: list[tuple[str, str]], part: object) -> str:
+        condition = written_part(partitioned_by, columns, part)
+        # The second written file's query no longer binds: DuckDB fails inside the COPY.
+        return condition if str(part) == "2025-12-31" else f"{condition} and no_such_column"
+
+    monkeypatch.setattr(versions, "_part_condition", failing_after_the_first_part)
+
+    with pytest.raises(duckdb.BinderException, match="no_such_column"):
+        publish(settings, "run-2")
+
+    assert versions.current_version(settings.publish_dir) == first.version
+    assert [path.name for path in versions.versions_dir(settings.publish_dir).iterdir()] == [first.version]
+    assert copy_threads() == []
+
+
+def test_a_failing_duckdb_copy_fails_the_publication_after_the_parquet_files(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_warehouse(settings)
+    first = publish(settings, "run-1")
+    add_month(settings)
+
+    def disk_full(connection: duckdb.DuckDBPyConnection, export: versions.Export) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(versions, "_apply_comments", disk_full)
+
+    with pytest.raises(OSError, match="No space left"):
+        publish(settings, "run-2")
+
+    assert versions.current_version(settings.publish_dir) == first.version
+    assert [path.name for path in versions.versions_dir(settings.publish_dir).iterdir()] == [first.version]
+    assert copy_threads() == []

@@ -36,14 +36,17 @@ has a file in them open, so a reader in the middle of a version keeps it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
 import stat
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -69,8 +72,11 @@ VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 # on municipality_id (each report, a BI tool's slicer) skips the row groups of every other municipality
 # by their min/max statistics. Grouping a measure's rows also keeps the file as small as unsorted.
 # Row groups of DuckDB's default size: at national scale a municipality spans one or two of them.
+# zstd at level 1 rather than DuckDB's default 3: measured on a snapshot part (360 000 rows, 29 columns)
+# and a year of fct_metric_values (1.6 M rows), writing took 40 % and 26 % less time for files 2 % smaller
+# and 14 % larger. Every Parquet reader decodes any zstd level.
 SORT_COLUMNS = ("municipality_id", "metric_id", "kpi_id", "year", "period", "snapshot_date")
-PARQUET_OPTIONS = "format parquet, compression zstd, row_group_size 122880"
+PARQUET_OPTIONS = "format parquet, compression zstd, compression_level 1, row_group_size 122880"
 MARTS_DIR = "marts"
 # The big facts are published as a folder of parts, one per value of this column (a year; a snapshot
 # date for the snapshots, where a new snapshot also changes the previous one's is_latest_snapshot), so a
@@ -143,9 +149,18 @@ def publish_marts(
     version = new_version_name()
     staging = versions / f"{BUILDING_PREFIX}{version}-{os.getpid()}"
     (staging / MARTS_DIR).mkdir(parents=True)
+    previous_dir = versions / current["version"] if current else None
+    copy: _DuckdbCopyBuilder | None = None
     try:
-        export = _export_marts(settings, staging, current=current)
-        if export is None:
+        with warehouse_connection(settings, read_only=True) as connection:
+            planned = _plan_export(connection, staging, current=current, previous_dir=previous_dir)
+            if planned is not None:
+                export, plans = planned
+                copy = _DuckdbCopyBuilder(
+                    settings, staging, export, current=current, previous_dir=previous_dir, version=version, run_id=run_id
+                )
+                _write_parts(connection, staging, export, plans, written=copy.written)
+        if planned is None:
             shutil.rmtree(staging)
             return Publication(
                 version=current["version"],
@@ -153,10 +168,7 @@ def publish_marts(
                 rows_by_table={table: info["rows"] for table, info in current["tables"].items()},
                 unchanged=True,
             )
-        previous_dir = versions / current["version"] if current else None
-        _build_duckdb_copy(
-            settings, staging, export, current=current, previous_dir=previous_dir, version=version, run_id=run_id
-        )
+        copy.finish()
         if quality_dir is not None and quality_dir.is_dir():
             shutil.copytree(quality_dir, staging / "quality", symlinks=False)
         _write_json(
@@ -173,6 +185,8 @@ def publish_marts(
         final = versions / version
         os.rename(staging, final)
     except BaseException:
+        if copy is not None:
+            copy.abort()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _switch_current(publish_dir, version)
@@ -251,77 +265,90 @@ class _Plan:
     table: PublishedTable
 
 
-def _export_marts(settings: Settings, target: Path, *, current: Mapping[str, Any]) -> Export | None:
-    """Copy each changed part of each mart to Parquet while holding the warehouse lock; None when nothing changed.
+def _plan_export(
+    connection: duckdb.DuckDBPyConnection, target: Path, *, current: Mapping[str, Any], previous_dir: Path | None
+) -> tuple[Export, dict[str, _Plan]] | None:
+    """Every mart's files and fingerprints, the unchanged ones already shared; None when nothing changed.
 
     A part whose fingerprint equals the one the current version recorded for the same file is not written
     again: the current version's file is hard-linked (or copied, where links are impossible) into the new one.
+    Runs under the warehouse lock.
     """
-    previous_dir = versions_dir(settings.publish_dir) / current["version"] if current else None
     previous_files = {
         file["path"]: file for info in current.get("tables", {}).values() for file in info.get("files", [])
     }
-    with warehouse_connection(settings, read_only=True) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by table_name",
-                [MART_SCHEMA],
-            ).fetchall()
-        ]
-        if not tables:
-            raise PublishRefused(f"Schemat {MART_SCHEMA} i lagret saknar tabeller: inget att publicera.")
-        published = list(filter(is_published, tables))
-        # dbt persists the Swedish model and column descriptions as comments; BI users see them too.
-        table_comments = {
-            table: comment
-            for table, comment in connection.execute(
-                "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
-                [MART_SCHEMA],
-            ).fetchall()
-            if table in published
-        }
-        column_comments = [
-            (table, column, comment)
-            for table, column, comment in connection.execute(
-                "select table_name, column_name, comment from duckdb_columns() "
-                "where schema_name = ? and comment is not null order by all",
-                [MART_SCHEMA],
-            ).fetchall()
-            if table in published and column not in PERSONAL_COLUMNS
-        ]
-        plans = {
-            table: _plan(connection, table, table_comments.get(table), column_comments) for table in published
-        }
-        fingerprint = _digest({table: plan.table.fingerprint for table, plan in plans.items()})
-        if fingerprint == current.get("fingerprint"):
-            return None
-        exported: dict[str, PublishedTable] = {}
-        for table, plan in plans.items():
-            files = []
-            order = ", ".join(_quoted(name) for name in plan.sort_columns)
-            for file in plan.table.files:
-                previous = previous_files.get(file.path, {})
-                if (
-                    previous_dir is not None
-                    and previous.get("fingerprint") == file.fingerprint
-                    and _share(previous_dir / file.path, target / file.path)
-                ):
-                    files.append(replace(file, reused_from=current["version"], sha256=previous["sha256"]))
-                    continue
-                (target / file.path).parent.mkdir(parents=True, exist_ok=True)
-                connection.execute(
-                    f"copy ({plan.select} where {_part_condition(plan.table.partitioned_by, plan.columns, file.part)}"
-                    f"{f' order by {order}' if order else ''}) to '{_sql_path(target / file.path)}' ({PARQUET_OPTIONS})"
-                )
-                files.append(file)
-            exported[table] = replace(plan.table, files=tuple(files))
-    return Export(
-        tables=exported,
-        table_comments=table_comments,
-        column_comments=column_comments,
-        fingerprint=fingerprint,
+    tables = [
+        row[0]
+        for row in connection.execute(
+            "select table_name from information_schema.tables where table_schema = ? order by table_name",
+            [MART_SCHEMA],
+        ).fetchall()
+    ]
+    if not tables:
+        raise PublishRefused(f"Schemat {MART_SCHEMA} i lagret saknar tabeller: inget att publicera.")
+    published = list(filter(is_published, tables))
+    # dbt persists the Swedish model and column descriptions as comments; BI users see them too.
+    table_comments = {
+        table: comment
+        for table, comment in connection.execute(
+            "select table_name, comment from duckdb_tables() where schema_name = ? and comment is not null",
+            [MART_SCHEMA],
+        ).fetchall()
+        if table in published
+    }
+    column_comments = [
+        (table, column, comment)
+        for table, column, comment in connection.execute(
+            "select table_name, column_name, comment from duckdb_columns() "
+            "where schema_name = ? and comment is not null order by all",
+            [MART_SCHEMA],
+        ).fetchall()
+        if table in published and column not in PERSONAL_COLUMNS
+    ]
+    plans = {table: _plan(connection, table, table_comments.get(table), column_comments) for table in published}
+    fingerprint = _digest({table: plan.table.fingerprint for table, plan in plans.items()})
+    if fingerprint == current.get("fingerprint"):
+        return None
+    exported: dict[str, PublishedTable] = {}
+    for table, plan in plans.items():
+        files = []
+        for file in plan.table.files:
+            previous = previous_files.get(file.path, {})
+            if (
+                previous_dir is not None
+                and previous.get("fingerprint") == file.fingerprint
+                and _share(previous_dir / file.path, target / file.path)
+            ):
+                file = replace(file, reused_from=current["version"], sha256=previous["sha256"])
+            files.append(file)
+        exported[table] = replace(plan.table, files=tuple(files))
+    export = Export(
+        tables=exported, table_comments=table_comments, column_comments=column_comments, fingerprint=fingerprint
     )
+    return export, plans
+
+
+def _write_parts(
+    connection: duckdb.DuckDBPyConnection,
+    target: Path,
+    export: Export,
+    plans: Mapping[str, _Plan],
+    *,
+    written: Callable[[str], None],
+) -> None:
+    """Write every file the export does not share, in export order, telling `written` each finished path."""
+    for table, info in export.tables.items():
+        plan = plans[table]
+        order = ", ".join(_quoted(name) for name in plan.sort_columns)
+        for file in info.files:
+            if file.reused_from is not None:
+                continue
+            (target / file.path).parent.mkdir(parents=True, exist_ok=True)
+            connection.execute(
+                f"copy ({plan.select} where {_part_condition(info.partitioned_by, plan.columns, file.part)}"
+                f"{f' order by {order}' if order else ''}) to '{_sql_path(target / file.path)}' ({PARQUET_OPTIONS})"
+            )
+            written(file.path)
 
 
 def _plan(
@@ -424,6 +451,87 @@ def _share(source: Path, target: Path) -> bool:
     return True
 
 
+class _CopyAborted(Exception):
+    """The Parquet files were not all written; the DuckDB copy is abandoned with the build."""
+
+
+_ALL_WRITTEN = ""
+
+
+class _DuckdbCopyBuilder:
+    """Builds the version's warehouse.duckdb on a thread of its own while the Parquet files are written.
+
+    Storing rows in DuckDB's format costs about as much as writing them to Parquet (most of it
+    compressing the key columns) and runs on one core, so the copy takes each part as soon as its
+    file is written instead of after the last one: the two overlap. The copy reads only files of the
+    version being built, never the warehouse, so it needs no lock. `finish` waits for it and raises
+    what it raised; `abort` stops it when writing failed.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        staging: Path,
+        export: Export,
+        *,
+        current: Mapping[str, Any],
+        previous_dir: Path | None,
+        version: str,
+        run_id: str,
+    ) -> None:
+        self._written: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
+
+        def build() -> None:
+            try:
+                _build_duckdb_copy(
+                    settings,
+                    staging,
+                    export,
+                    current=current,
+                    previous_dir=previous_dir,
+                    version=version,
+                    run_id=run_id,
+                    wait_for=self._wait_for,
+                    connected=self._connected,
+                )
+            except BaseException as error:  # handed to the publishing thread by finish()
+                self._error = error
+
+        self._thread = threading.Thread(target=build, name="publish-duckdb-copy", daemon=True)
+        self._thread.start()
+
+    def written(self, path: str) -> None:
+        self._written.put(path)
+
+    def finish(self) -> None:
+        self._written.put(_ALL_WRITTEN)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        self._written.put(None)
+        connection = self._connection
+        if connection is not None:
+            # Stops a statement under way; the thread then finds the abort at its next file.
+            with contextlib.suppress(duckdb.Error):
+                connection.interrupt()
+        self._thread.join()
+
+    def _connected(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._connection = connection
+
+    def _wait_for(self, path: str) -> None:
+        """Block until `path` is written; files are written in the order the copy takes them."""
+        announced = self._written.get()
+        if announced is None:
+            raise _CopyAborted(path)
+        if announced != path:
+            raise RuntimeError(f"Parquet-filen {path} väntades men {announced or 'inga fler'} skrevs.")
+
+
 def _build_duckdb_copy(
     settings: Settings,
     staging: Path,
@@ -433,12 +541,15 @@ def _build_duckdb_copy(
     previous_dir: Path | None,
     version: str,
     run_id: str,
+    wait_for: Callable[[str], None],
+    connected: Callable[[duckdb.DuckDBPyConnection], None],
 ) -> None:
     """The version's warehouse.duckdb, with the same tables and rows as the version's Parquet files.
 
     When most rows are unchanged it starts as a copy of the previous version's file: a table whose
     structure is unchanged loses the rows of its changed parts and gets the new parts' rows; other
     changed tables are replaced whole. Otherwise it is written fresh, which is then cheaper.
+    A file written for this version is read once `wait_for(path)` returns; a shared one at once.
     """
     database = staging / "warehouse.duckdb"
     previous_tables: Mapping[str, Any] = current.get("tables", {})
@@ -461,6 +572,7 @@ def _build_duckdb_copy(
         kept = set()
     spill = staging / ".spill"
     connection = duckdb.connect(str(database), config={**settings.duckdb_config(), "temp_directory": str(spill)})
+    connected(connection)
     try:
         for table in _main_tables(connection):
             if table not in kept:
@@ -480,15 +592,20 @@ def _build_duckdb_copy(
         # checkpoint; without it every replaced part would leave its old size behind in the file.
         connection.execute("checkpoint")
         for table, info in export.tables.items():
-            new_files = [file for file in info.files if table not in kept or file.reused_from is None]
-            if not new_files:
-                continue
+            created = table in kept
             # Parts in partition order: a table written fresh holds its rows in the order of its files.
-            sources = ", ".join(_literal(str(staging / file.path)) for file in new_files)
-            if table in kept:
-                connection.execute(f"insert into {_quoted(table)} select * from read_parquet([{sources}])")
-            else:
-                connection.execute(f"create table {_quoted(table)} as select * from read_parquet([{sources}])")
+            for file in info.files:
+                if table in kept and file.reused_from is not None:
+                    continue
+                if file.reused_from is None:
+                    wait_for(file.path)
+                source = f"read_parquet({_literal(str(staging / file.path))})"
+                if created:
+                    connection.execute(f"insert into {_quoted(table)} select * from {source}")
+                else:
+                    connection.execute(f"create table {_quoted(table)} as select * from {source}")
+                    created = True
+        wait_for(_ALL_WRITTEN)
         _apply_comments(connection, export)
         connection.execute(
             f"create table {PUBLICATION_TABLE} as select ? as version, ? as run_id, current_timestamp as published_at",
