@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches
-from orchestration.defs.quality.framework import FrameCheck, MartSuite
+from orchestration.defs.quality.framework import FrameCheck, MartSuite, read_frame
 from orchestration.defs.quality.suites import common
 
 LEVELS = ("kommun", "verksamhetsomrade", "avdelning", "enhet")
@@ -66,6 +66,18 @@ def metric_values_check(frame: pd.DataFrame | MunicipalityBatches, *, metric_ids
             ),
             *common.percentages(("share_pct_value",)),
             *common.non_negative(("non_negative_value", "n_individuals", "denominator")),
+        ],
+    )
+
+
+def source_marts_check(frame: pd.DataFrame) -> FrameCheck:
+    """The municipality's yearly values that two other marts also hold, beside theirs."""
+    return FrameCheck(
+        name="metric_values_against_source_marts",
+        mart="fct_metric_values",
+        frame=frame,
+        key_columns=("municipality_id", "period", "metric_id"),
+        expectations=[
             common.near_zero(
                 "value_difference_to_source",
                 "values_match_source_marts",
@@ -85,16 +97,6 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         f"""
         with catalogue as (
             select metric_id, unit from reference.metric_catalogue
-        ),
-        source_values as (
-            select municipality_id, cast(year as varchar) as period, 'sick_leave_pct' as metric_id,
-                   sick_leave_pct as source_value
-            from marts.fct_personnel_yearly
-            where level = 'kommun' and is_all_occupation_groups
-            union all
-            select municipality_id, cast(year as varchar), 'net_cost', net_cost_sek
-            from marts.fct_net_cost_yearly
-            where level = 'kommun'
         )
         select
             metric_values.*,
@@ -119,23 +121,45 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
             case
                 when catalogue.unit = '%' and metric_values.metric_id not in ({unbounded}) then metric_values.value
             end as share_pct_value,
-            case when catalogue.unit in ({non_negative_units}) then metric_values.value end as non_negative_value,
-            case
-                when metric_values.level = 'kommun' and metric_values.slice = 'total'
-                    then metric_values.value - source_values.source_value
-            end as value_difference_to_source
+            case when catalogue.unit in ({non_negative_units}) then metric_values.value end as non_negative_value
         from marts.fct_metric_values as metric_values
         left join catalogue on metric_values.metric_id = catalogue.metric_id
-        left join source_values
+        """,
+        period_column="period",
+    )
+    # A frame of its own rather than a join in the batched frame: then only these few rows, not every
+    # metric value's fingerprint, are computed against the other marts.
+    against_sources = read_frame(
+        connection,
+        """
+        with source_values as (
+            select municipality_id, cast(year as varchar) as period, 'sick_leave_pct' as metric_id,
+                   sick_leave_pct as source_value
+            from marts.fct_personnel_yearly
+            where level = 'kommun' and is_all_occupation_groups
+            union all
+            select municipality_id, cast(year as varchar), 'net_cost', net_cost_sek
+            from marts.fct_net_cost_yearly
+            where level = 'kommun'
+        )
+        select
+            metric_values.municipality_id,
+            metric_values.period,
+            metric_values.metric_id,
+            metric_values.value - source_values.source_value as value_difference_to_source
+        from marts.fct_metric_values as metric_values
+        inner join source_values
             on
                 metric_values.municipality_id = source_values.municipality_id
                 and metric_values.period = source_values.period
                 and metric_values.metric_id = source_values.metric_id
+        where metric_values.level = 'kommun' and metric_values.slice = 'total'
+        order by all
         """,
-        period_column="period",
     )
     return [
         metric_values_check(values, metric_ids=metric_ids),
+        source_marts_check(against_sources),
         FrameCheck(
             name="metric_values_delivered",
             mart="fct_metric_values",

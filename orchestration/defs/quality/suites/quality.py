@@ -123,6 +123,18 @@ def incidents_monthly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas:
                 column_B="period_start",
                 or_equal=True,
             ),
+        ],
+    )
+
+
+def reports_against_snapshots_check(frame: pd.DataFrame) -> FrameCheck:
+    """Per municipality and month: the mart's reports minus those in snapshot D(month) reported that month."""
+    return FrameCheck(
+        name="incidents_monthly_against_snapshots",
+        mart="fct_incidents_monthly",
+        frame=frame,
+        key_columns=("municipality_id", "period"),
+        expectations=[
             common.near_zero(
                 "reports_difference",
                 "monthly_counts_match_snapshots",
@@ -161,49 +173,43 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         parameters_by_municipality=raw_counts,
         period_column="snapshot_date",
     )
+    # Only the mart's own rows: the comparison with the snapshots is a frame of its own
+    # (`reports_against_snapshots_check`), so a new snapshot does not make every month's
+    # fingerprint join the whole snapshot mart.
     monthly = MunicipalityBatches(
         """
-        with reports_as_of as (
-            select
-                monthly_periods.municipality_id,
-                monthly_periods.period,
-                count(snapshots.incident_id) as reports_in_snapshot
-            from (
-                select distinct municipality_id, period, as_of_date from marts.fct_incidents_monthly
-            ) as monthly_periods
-            left join marts.fct_incident_snapshots as snapshots
-                on
-                    monthly_periods.municipality_id = snapshots.municipality_id
-                    and monthly_periods.as_of_date = snapshots.snapshot_date
-                    and monthly_periods.period = snapshots.report_period
+        select *, cast(period || '-01' as date) as period_start
+        from marts.fct_incidents_monthly
+        """,
+        period_column="period",
+    )
+    reports = read_frame(
+        connection,
+        """
+        with monthly_periods as (
+            select municipality_id, period, as_of_date, sum(n_reports) as n_reports
+            from marts.fct_incidents_monthly
             group by all
         ),
-        monthly_totals as (
-            select municipality_id, period, sum(n_reports) as n_reports
-            from marts.fct_incidents_monthly
+        reports_per_snapshot_and_period as (
+            select municipality_id, snapshot_date, report_period, count(incident_id) as reports_in_snapshot
+            from marts.fct_incident_snapshots
             group by all
         )
         select
-            monthly.*,
-            cast(monthly.period || '-01' as date) as period_start,
-            case
-                -- Ordered by the whole key, so the same row carries the difference in every run
-                -- (the content fingerprint of an unchanged municipality stays the same).
-                when row_number() over (
-                    partition by monthly.municipality_id, monthly.period
-                    order by
-                        monthly.unit_id, monthly.unit_key, monthly.report_type, monthly.category,
-                        monthly.legal_basis, monthly.severity
-                ) = 1
-                    then monthly_totals.n_reports - reports_as_of.reports_in_snapshot
-            end as reports_difference
-        from marts.fct_incidents_monthly as monthly
-        inner join monthly_totals
-            on monthly.municipality_id = monthly_totals.municipality_id and monthly.period = monthly_totals.period
-        inner join reports_as_of
-            on monthly.municipality_id = reports_as_of.municipality_id and monthly.period = reports_as_of.period
+            monthly_periods.municipality_id,
+            monthly_periods.period,
+            sum(monthly_periods.n_reports) - coalesce(sum(reports_per_snapshot_and_period.reports_in_snapshot), 0)
+                as reports_difference
+        from monthly_periods
+        left join reports_per_snapshot_and_period
+            on
+                monthly_periods.municipality_id = reports_per_snapshot_and_period.municipality_id
+                and monthly_periods.as_of_date = reports_per_snapshot_and_period.snapshot_date
+                and monthly_periods.period = reports_per_snapshot_and_period.report_period
+        group by all
+        order by all
         """,
-        period_column="period",
     )
     columns = read_frame(
         connection,
@@ -212,6 +218,7 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
     return [
         incident_snapshots_check(snapshots, areas=areas, raw_rows=raw_rows, raw_keys=raw_keys),
         incidents_monthly_check(monthly, areas=areas),
+        reports_against_snapshots_check(reports),
         no_free_text_check(columns),
         FrameCheck(
             name="incident_snapshots_delivered",
