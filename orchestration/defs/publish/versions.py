@@ -20,8 +20,9 @@ digested in one grouped scan) is recorded in the manifest; a file whose fingerpr
 current version's shares that version's file (a hard link: files are never modified once
 published). A new month thus writes the current year's parts and shares the earlier years.
 warehouse.duckdb starts as a copy of the current one when most rows are unchanged, loses the
-rows of the changed parts and gets the new ones; its content equals a fresh build's. When nothing
-changed (rows or descriptions), no version is made at all.
+rows of the changed parts and gets the new ones; its content equals a fresh build's. It is built on
+a second thread while the Parquet files are written, each part inserted once its file is complete.
+When nothing changed (rows or descriptions), no version is made at all.
 
 The pseudonymised person key (person_hash) stays in the warehouse: BI tools get
 counts of individuals from the marts, never a key that follows one person.
