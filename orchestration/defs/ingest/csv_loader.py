@@ -716,17 +716,20 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
     listed = ", ".join(content)
     # One join of the file's rows with the stored versions finds every known content; only the rows
     # it leaves unmatched (new or changed records, a few per cent of a monthly snapshot) are grouped
-    # into new versions, instead of grouping the whole file and joining it twice.
+    # into new versions, instead of grouping the whole file and joining it twice. The join keeps
+    # the content of those rows only (NULL elsewhere), so they are not read from the file's rows again.
     connection.execute(
         f"create or replace temp table {_MATCHED} as "
         f"select typed._rid, typed._source_line, {', '.join(f'typed.{name}' for name in series + [snapshot])}, "
-        f"versions.version_id from {_TYPED} as typed left join {versions} as versions on {_same_content('typed', content)} "
+        f"versions.version_id, "
+        f"{', '.join(f'case when versions.version_id is null then typed.{name} end as _new_{name}' for name in content)} "
+        f"from {_TYPED} as typed left join {versions} as versions on {_same_content('typed', content)} "
         f"where typed._reason is null"
     )
     newest = connection.execute(f"select coalesce(max(version_id), 0) from {versions}").fetchall()[0][0]
     unmatched = (
-        f"{_TYPED} as typed semi join (select _rid from {_MATCHED} where version_id is null) as unmatched "
-        f"on unmatched._rid = typed._rid"
+        f"(select _rid, {', '.join(f'_new_{name} as {name}' for name in content)} from {_MATCHED} "
+        f"where version_id is null) as typed"
     )
     # New versions are numbered in file order: an export lists its records in a stable order, so
     # version ids count up with the line numbers and the spans compress to a few bits per column.
@@ -743,7 +746,7 @@ def _store_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind, 
         f"create or replace temp table {_NEW_SNAPSHOTS} as "
         f"select {incoming_series}, incoming.{snapshot}, coalesce(latest.sequence, 0) + step as sequence, step from ("
         f"select {', '.join(series)}, {snapshot}, row_number() over (partition by {', '.join(series)} order by {snapshot}) "
-        f"as step from (select distinct {', '.join(series)}, {snapshot} from {_TYPED} where _reason is null)) as incoming "
+        f"as step from (select distinct {', '.join(series)}, {snapshot} from {_MATCHED})) as incoming "
         f"left join (select {', '.join(series)}, max(sequence) as sequence from {snapshots} group by all) as latest "
         f"on {equal_columns('latest', 'incoming', series)}"
     )
