@@ -379,3 +379,48 @@ def test_mart_rows_for_a_period_without_raw_rows_fail_the_row_count(
     outcome = validate(warehouse, check, tmp_path, "run")
 
     assert [failure.expectation for failure in outcome.failures] == ["row_count_within_raw_bounds"]
+
+
+def test_a_frame_fingerprinted_by_its_mart_rows_sees_changes_in_the_mart_and_in_the_tables_it_joins(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """As fct_metric_values: the frame derives columns through a join with reference data, and its
+    fingerprint reads the mart's own rows whole plus the reference table's contents."""
+    warehouse.execute("create schema reference")
+    warehouse.execute("create table reference.renamed_lines (old_line varchar, report_line varchar)")
+
+    def renamed_check() -> FrameCheck:
+        return economy.ledger_months_check(
+            MunicipalityBatches(
+                """
+                select ledger.* replace (coalesce(renamed.report_line, ledger.report_line) as report_line)
+                from marts.fct_ledger_months as ledger
+                left join reference.renamed_lines as renamed on ledger.report_line = renamed.old_line
+                """,
+                period_column="period",
+                fingerprint_sql="select * from marts.fct_ledger_months",
+                fingerprint_inputs=("select * from reference.renamed_lines",),
+            ),
+            areas=AREAS, report_lines=REPORT_LINES, min_rows=0, max_rows=10_000,
+        )
+
+    all_rows = 3 * ROWS_PER_MUNICIPALITY
+    assert validate(warehouse, renamed_check(), tmp_path, "first").rows_by_frame == {"fct_ledger_months": all_rows}
+    assert validate(warehouse, renamed_check(), tmp_path, "same").rows_by_frame == {"fct_ledger_months": 0}
+
+    warehouse.execute("insert into reference.renamed_lines values ('revenue', 'okänd_rad')")
+    renamed = validate(warehouse, renamed_check(), tmp_path, "renamed")
+    assert [failure.expectation for failure in renamed.failures] == ["report_line_in_vocabulary"]
+    assert renamed.rows_by_frame == {"fct_ledger_months": all_rows}
+
+    warehouse.execute("delete from reference.renamed_lines")
+    assert validate(warehouse, renamed_check(), tmp_path, "restored").success
+
+    # Changed in place, in a column no expectation reads: still a different partition.
+    warehouse.execute(
+        "update marts.fct_ledger_months set actual_sek = actual_sek + 1 where municipality_id = '1440' "
+        "and period = '2025-01'"
+    )
+    changed = validate(warehouse, renamed_check(), tmp_path, "changed")
+    assert changed.success
+    assert changed.rows_by_frame == {"fct_ledger_months": ROWS_PER_MUNICIPALITY // 2}

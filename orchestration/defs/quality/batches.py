@@ -76,6 +76,13 @@ class MunicipalityBatches:
     # With a period column, the unit of carry-over is a municipality's period (`partition_key`):
     # one new month re-validates that month, not the municipality's whole history.
     period_column: str | None = None
+    # When the frame derives columns from its mart's rows by expressions and joins that cost more to
+    # evaluate than to hash, `fingerprint_sql` is what is fingerprinted instead: every column of
+    # the rows the frame is computed from, with the frame's municipality and period columns. Sound
+    # when a partition's frame rows are a function of that partition's rows there and of the small
+    # tables read by `fingerprint_inputs`, whose whole contents go into the definition hash.
+    fingerprint_sql: str | None = None
+    fingerprint_inputs: tuple[str, ...] = ()
 
     def partition(self) -> str:
         """The SQL expression of a row's partition key, `partition_key` in SQL."""
@@ -146,8 +153,9 @@ def _count_sql(spec: RawCounts, where: str) -> str:
     )
 
 
-def query_columns(connection: duckdb.DuckDBPyConnection, batches: MunicipalityBatches) -> list[str]:
-    return [column[0] for column in connection.execute(f"select * from ({batches.sql}) limit 0").description]
+def query_columns(connection: duckdb.DuckDBPyConnection, source: MunicipalityBatches | str) -> list[str]:
+    sql = source.sql if isinstance(source, MunicipalityBatches) else source
+    return [column[0] for column in connection.execute(f"select * from ({sql}) limit 0").description]
 
 
 def _select(columns: Sequence[str]) -> str:
@@ -157,12 +165,14 @@ def _select(columns: Sequence[str]) -> str:
 def fingerprints(
     connection: duckdb.DuckDBPyConnection, batches: MunicipalityBatches, columns: Sequence[str]
 ) -> dict[str, tuple[int, str]]:
-    """Per municipality: its row count and a fingerprint of everything the expectations see."""
+    """Per partition: its row count and a fingerprint of everything the expectations see
+    (or, with `fingerprint_sql`, of everything the frame's rows are computed from)."""
+    sql = batches.fingerprint_sql or batches.sql
+    if batches.fingerprint_sql is not None:
+        columns = query_columns(connection, batches.fingerprint_sql)
     types = dict(
         (name, str(type_code))
-        for name, type_code, *_ in connection.execute(
-            f"select {_select(columns)} from ({batches.sql}) limit 0"
-        ).description
+        for name, type_code, *_ in connection.execute(f"select {_select(columns)} from ({sql}) limit 0").description
     )
     hashed = ", ".join(stable_value_sql(_select([column]), types[column]) for column in columns)
     partition_columns = _select([BATCH_COLUMN, *([batches.period_column] if batches.period_column else [])])
@@ -173,7 +183,7 @@ def fingerprints(
         select partition_key, sum(row_count), cast(sum(content_hash) as varchar)
         from (
             select {batches.partition()} as partition_key, count(*) as row_count, sum(hash({hashed})) as content_hash
-            from ({batches.sql})
+            from ({sql})
             group by {partition_columns}
         )
         group by partition_key
@@ -355,11 +365,20 @@ def batch_label(partitions: Sequence[str]) -> str:
     return label
 
 
+def fingerprint_inputs(connection: duckdb.DuckDBPyConnection, batches: MunicipalityBatches) -> list[Any]:
+    """The contents of the small tables a `fingerprint_sql` frame also reads, for its definition hash."""
+    return [
+        [list(row) for row in connection.execute(f"select * from ({sql}) order by all").fetchall()]
+        for sql in batches.fingerprint_inputs
+    ]
+
+
 def definition_hash(
     batches: MunicipalityBatches,
     columns: Sequence[str],
     expectations: Sequence[gx.expectations.Expectation],
     parameters: Mapping[str, Any],
+    inputs: Sequence[Any] = (),
 ) -> str:
     """Changes whenever what a municipality's pass depends on (besides its own rows) changes."""
     configurations = []
@@ -373,6 +392,8 @@ def definition_hash(
             "columns": list(columns),
             "expectations": configurations,
             "parameters": dict(parameters),
+            "fingerprint_sql": batches.fingerprint_sql,
+            "inputs": list(inputs),
             "gx": gx.__version__,
         },
         sort_keys=True,

@@ -465,7 +465,9 @@ def _validate_in_batches(
     per_batch = {name for counts in source.parameters_by_municipality.values() for name in counts}
     # Whole-mart totals of per-municipality parameters would make every change re-validate everything.
     shared = {name: value for name, value in frame_check.parameters.items() if name not in per_batch}
-    definition = batches.definition_hash(source, columns, frame_check.expectations, shared)
+    definition = batches.definition_hash(
+        source, columns, frame_check.expectations, shared, batches.fingerprint_inputs(connection, source)
+    )
     previous = passed.passed(frame_check.name, definition) if passed is not None else {}
     still_passing = {
         municipality: digest for municipality, (_, digest) in prints.items() if previous.get(municipality) == digest
