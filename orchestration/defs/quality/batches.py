@@ -317,12 +317,12 @@ class StagedBatches:
                 for column, values in zip(few_valued, lists, strict=True):
                     if values:
                         quoted = _select([column])
-                        literals = ", ".join(_text_literal(value) for value in values)
+                        literals = ", ".join(text_literal(value) for value in values)
                         expressions[column] = f"cast({quoted} as enum({literals})) as {quoted}"
         return connection.execute(f"select {', '.join(expressions.values())} from {rows}").df()
 
 
-def _text_literal(value: str) -> str:
+def text_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -334,7 +334,7 @@ def _in_filter(column: str, data_type: str, values: Iterable[str]) -> str:
     conditions = []
     named = sorted(value for value in values if value != "")
     if named:
-        literals = ", ".join(f"cast({_text_literal(value)} as {data_type})" for value in named)
+        literals = ", ".join(f"cast({text_literal(value)} as {data_type})" for value in named)
         conditions.append(f"{quoted} in ({literals})")
     if "" in values:
         conditions.append(f"{quoted} is null")
@@ -468,8 +468,8 @@ class PassedBatches:
             parts = [key.split("/", 1) for key in stale]
             # A NULL municipality or period (keyed as '') would not match a constant: count everything.
             if len(stale) < len(stamps) and all(municipality and period for municipality, period in parts):
-                municipalities = ", ".join(sorted({_text_literal(municipality) for municipality, _ in parts}))
-                periods = ", ".join(sorted({_text_literal(period) for _, period in parts}))
+                municipalities = ", ".join(sorted({text_literal(municipality) for municipality, _ in parts}))
+                periods = ", ".join(sorted({text_literal(period) for _, period in parts}))
                 where = f"where kommunkod in ({municipalities}) and {spec.period} in ({periods})"
             recounted = per_municipality(connection, _count_sql(spec, where))
             counts.update({partition: recounted[partition] for partition in stale if partition in recounted})

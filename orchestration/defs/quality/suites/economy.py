@@ -5,7 +5,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, RawCounts, count_raw
+from orchestration.defs.quality.batches import (
+    MunicipalityBatches,
+    PassedBatches,
+    RawCounts,
+    count_raw,
+    text_literal,
+)
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
@@ -18,6 +24,13 @@ LEDGER_ENTRY_KEY = ("municipality_id", "period", "unit_id", "activity_code", "ac
 NET_COST_KEY = ("municipality_id", "year", "level", "area")
 
 RAW_MONTHS = "select kommunkod as municipality_id, period from raw.ekonomi_huvudbok"
+KEY_COUNTS = RawCounts(
+    relation="raw.ekonomi_huvudbok",
+    stamps="raw.ekonomi_huvudbok",
+    period="period",
+    # A struct's DISTINCT counts NULL equal to NULL, as the grouping of duplicated keys does.
+    counts={"rows": "count(*)", "distinct_keys": "count(distinct (ansvar, verksamhet, konto))"},
+)
 RAW_COUNTS = RawCounts(
     relation="raw.ekonomi_huvudbok",
     stamps="raw.ekonomi_huvudbok",
@@ -158,6 +171,11 @@ def net_cost_yearly_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: l
     )
 
 
+def _equals(column: str, key_text: str) -> str:
+    """`column` equal to a partition key's part, where '' stands for NULL (`batches.partition_key`)."""
+    return f"{column} is null" if key_text == "" else f"{column} = {text_literal(key_text)}"
+
+
 def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
     report_lines = common.column_values(connection, "select distinct report_line from reference.account_mapping")
@@ -201,14 +219,32 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         order by all
         """,
     )
+    # A ledger key holds its municipality and month, so duplicates lie within one partition: only
+    # partitions with fewer distinct keys than rows (counted when their loads changed) are searched.
+    with_duplicates = sorted(
+        partition
+        for partition, counts in count_raw(connection, KEY_COUNTS, passed).items()
+        if counts["distinct_keys"] < counts["rows"]
+    )
+    in_partitions = (
+        "("
+        + " or ".join(
+            f"({_equals('kommunkod', municipality)} and {_equals('period', period)})"
+            for municipality, period in (partition.split("/", 1) for partition in with_duplicates)
+        )
+        + ")"
+        if with_duplicates
+        else "false"
+    )
     duplicated = read_frame(
         connection,
         # The keys first, the file and line only for duplicated keys: taking the smallest file name
         # of every key of the ledger costs more than finding the duplicates.
-        """
+        f"""
         with duplicated_keys as (
             select kommunkod, period, ansvar, verksamhet, konto, count(*) as rows_with_key
             from raw.ekonomi_huvudbok
+            where {in_partitions}
             group by all
             having count(*) > 1
         )
