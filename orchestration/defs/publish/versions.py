@@ -169,6 +169,8 @@ def publish_marts(
                 rows_by_table={table: info["rows"] for table, info in current["tables"].items()},
                 unchanged=True,
             )
+        # Checksums of the files just written, while the copy takes in the last of them.
+        export = _with_checksums(export, staging)
         copy.finish()
         if quality_dir is not None and quality_dir.is_dir():
             shutil.copytree(quality_dir, staging / "quality", symlinks=False)
@@ -208,7 +210,7 @@ class PublishedFile:
     rows: int
     fingerprint: str
     reused_from: str | None  # the version whose file this version shares; None when written now
-    sha256: str | None  # known up front for a shared file, computed after the lock is released otherwise
+    sha256: str | None  # known up front for a shared file, computed once the file is written otherwise
 
 
 @dataclass(frozen=True)
@@ -665,7 +667,7 @@ def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[
                         "path": file.path,
                         "part": file.part,
                         "rows": file.rows,
-                        "sha256": file.sha256 or _sha256(staging / file.path),
+                        "sha256": file.sha256,
                         "fingerprint": file.fingerprint,
                         "reused_from": file.reused_from,
                     }
@@ -676,6 +678,20 @@ def _manifest(staging: Path, version: str, run_id: str, export: Export) -> dict[
         },
         "duckdb": {"path": "warehouse.duckdb", "sha256": _sha256(staging / "warehouse.duckdb")},
     }
+
+
+def _with_checksums(export: Export, staging: Path) -> Export:
+    tables = {
+        table: replace(
+            info,
+            files=tuple(
+                file if file.sha256 is not None else replace(file, sha256=_sha256(staging / file.path))
+                for file in info.files
+            ),
+        )
+        for table, info in export.tables.items()
+    }
+    return replace(export, tables=tables)
 
 
 def _switch_current(publish_dir: Path, version: str) -> None:
