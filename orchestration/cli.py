@@ -15,12 +15,19 @@ from pathlib import Path
 from orchestration.files import write_text_atomically
 from orchestration.settings import ConfigurationError, Settings, load_settings
 
+DAGSTER_YAML_HEADER = "# Written by `omsorgslager prepare`."
 DAGSTER_YAML = """\
-# Written by `omsorgslager prepare`. Every step that touches the warehouse is in
-# pool "duckdb"; one slot means runs never write to the file at the same time.
+{header} Every step that touches the warehouse is in
+# pool "duckdb"; one slot means runs never write to the file at the same time. The run
+# history is Dagster's SQLite event log without a disk flush per event (orchestration/instance.py).
 concurrency:
   pools:
     default_limit: 1
+event_log_storage:
+  module: orchestration.instance
+  class: RunHistoryEventLogStorage
+  config:
+    base_dir: {event_log_dir}
 telemetry:
   enabled: false
 """
@@ -32,9 +39,7 @@ def prepare(settings: Settings) -> None:
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.duckdb_path.parent / "dagster_home")))
     dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    write_dagster_yaml(dagster_home)
     from orchestration.defs.transform.project import dbt_project, dbt_resource
 
     stamp = dbt_project.manifest_path.with_name("manifest.sources")
@@ -45,6 +50,18 @@ def prepare(settings: Settings) -> None:
     print("Förbereder dbt-projektet (dbt parse) …", flush=True)
     dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()
     write_text_atomically(stamp, sources)
+
+
+def write_dagster_yaml(dagster_home: Path) -> None:
+    """The instance configuration, unless somebody wrote their own (it lacks our header line)."""
+    config = dagster_home / "dagster.yaml"
+    # Dagster's own default place for the event log, so the history of earlier runs stays readable.
+    text = DAGSTER_YAML.format(header=DAGSTER_YAML_HEADER, event_log_dir=dagster_home.resolve() / "history" / "runs")
+    if config.exists():
+        current = config.read_text(encoding="utf-8")
+        if current == text or not current.startswith(DAGSTER_YAML_HEADER):
+            return
+    write_text_atomically(config, text)
 
 
 # dbt's own output and installed packages; everything else in the project folder can change the manifest.
