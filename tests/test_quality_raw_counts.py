@@ -27,7 +27,7 @@ from test_ingest_csv import (  # noqa: F401
 )
 
 
-def counts_kept_and_recounted(settings, store: Path, spec) -> tuple[dict, dict]:  # noqa: F811
+def counts_kept_and_recounted(settings, store: Path, spec) -> tuple[dict, dict]:
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
         passed = PassedBatches(store)
         kept = count_raw(connection, spec, passed)
@@ -35,7 +35,7 @@ def counts_kept_and_recounted(settings, store: Path, spec) -> tuple[dict, dict]:
         return kept, count_raw(connection, spec)
 
 
-def write_months(landing: Path, name: str, period: str, employees: list[str]) -> None:  # noqa: F811
+def write_months(landing: Path, name: str, period: str, employees: list[str]) -> None:
     for municipality in ("1489", "1490"):
         write_csv(
             landing / f"personal_manad_{municipality}_{name}.csv",
@@ -47,7 +47,7 @@ def write_months(landing: Path, name: str, period: str, employees: list[str]) ->
         )
 
 
-def test_employment_counts_follow_new_months_and_corrections(settings, landing, tmp_path):  # noqa: F811
+def test_employment_counts_follow_new_months_and_corrections(settings, landing, tmp_path):
     store = tmp_path / "passed" / "personnel.json"
     write_months(landing, "2024-01", "2024-01", ["A1", "A2", "A3"])
     load_landing_folder(settings)
@@ -71,7 +71,7 @@ def test_employment_counts_follow_new_months_and_corrections(settings, landing, 
     assert kept["1489/2024-02"] == {"min_rows": 2, "max_rows": 2}
 
 
-def test_a_partition_whose_loads_are_unchanged_is_answered_from_the_store(settings, landing, tmp_path):  # noqa: F811
+def test_a_partition_whose_loads_are_unchanged_is_answered_from_the_store(settings, landing, tmp_path):
     store = tmp_path / "passed" / "personnel.json"
     write_months(landing, "2024-01", "2024-01", ["A1", "A2", "A3"])
     load_landing_folder(settings)
@@ -91,7 +91,7 @@ def test_a_partition_whose_loads_are_unchanged_is_answered_from_the_store(settin
     assert kept["1489/2024-02"] == full["1489/2024-02"] == {"min_rows": 1, "max_rows": 1}
 
 
-def test_rows_deleted_outside_a_load_are_recounted(settings, landing, tmp_path):  # noqa: F811
+def test_rows_deleted_outside_a_load_are_recounted(settings, landing, tmp_path):
     store = tmp_path / "passed" / "personnel.json"
     write_months(landing, "2024-01", "2024-01", ["A1", "A2", "A3"])
     load_landing_folder(settings)
@@ -105,7 +105,7 @@ def test_rows_deleted_outside_a_load_are_recounted(settings, landing, tmp_path):
     assert kept["1489/2024-01"] == {"min_rows": 2, "max_rows": 2}
 
 
-def snapshot(landing: Path, day: str, reports: list[str], *, name: str | None = None, **overrides) -> None:  # noqa: F811
+def snapshot(landing: Path, day: str, reports: list[str], *, name: str | None = None, **overrides) -> None:
     write_csv(
         landing / f"avvikelser_1489_{name or day}.csv",
         AVVIKELSER_HEADER,
@@ -113,7 +113,7 @@ def snapshot(landing: Path, day: str, reports: list[str], *, name: str | None = 
     )
 
 
-def test_snapshot_counts_follow_new_redelivered_and_corrected_snapshots(settings, landing, tmp_path):  # noqa: F811
+def test_snapshot_counts_follow_new_redelivered_and_corrected_snapshots(settings, landing, tmp_path):
     store = tmp_path / "passed" / "quality.json"
     for day, reports in (("2024-03-31", ["A1", "A2"]), ("2024-04-30", ["A1", "A2", "A3"])):
         snapshot(landing, day, reports)

@@ -18,7 +18,12 @@ are computed from the raw rows of the same partitions
 
 Incremental re-validation: before reading, one DuckDB scan gives each
 partition's content fingerprint (row count and the sum of a hash over every
-column read, plus its raw-count parameters). `PassedBatches` keeps, per suite,
+column read, plus its raw-count parameters; or, for a frame with `fingerprint_sql`,
+over every column of the mart rows it is computed from). The raw-count
+parameters are kept in the same store and recounted only for partitions that a
+newer load touched (`RawCounts`, `PassedBatches.raw_counts`). Comparisons with
+other tables are frames of their own, so a mart frame's fingerprint reads that
+mart alone. `PassedBatches` keeps, per suite,
 the fingerprints of partitions whose last validation passed every expectation
 (no failure, no warning), together with a hash of the frame's definition (SQL,
 columns, expectations with their kwargs and vocabularies). A partition whose
@@ -441,7 +446,7 @@ class PassedBatches:
         partition whose stamps (count, newest load id, newest load time) are the ones
         its kept counts were taken at holds the same rows; rows deleted outside a load
         change a plain table's count, and a rebuilt warehouse has other load times.
-        Reading the stamps is a grouped scan of three narrow columns, not the
+        Reading the stamps is a grouped scan of the partition and load columns, not
         distinct counts over every raw row nor the expansion of every stored snapshot.
         """
         definition = spec.definition()

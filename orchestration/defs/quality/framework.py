@@ -6,7 +6,9 @@ frames are the mart tables themselves; the rest are comparison frames built in
 SQL against the raw tables of the same run (ledger totals, coverage,
 freshness), because a GX expectation sees one DataFrame at a time. Parameters
 that depend on the delivery (row-count bounds) are computed from DuckDB in the
-same run and passed as GX expectation parameters (`{"$PARAMETER": name}`).
+same run (kept between runs per partition and recounted where a newer load
+touched it, see `batches.RawCounts`) and passed as GX expectation parameters
+(`{"$PARAMETER": name}`).
 
 The large mart frames are `MunicipalityBatches` (see `batches.py`): read and
 validated a few municipalities at a time, only the columns the expectations
