@@ -151,16 +151,16 @@ def publish_marts(
     staging = versions / f"{BUILDING_PREFIX}{version}-{os.getpid()}"
     (staging / MARTS_DIR).mkdir(parents=True)
     previous_dir = versions / current["version"] if current else None
-    copy: _DuckdbCopyBuilder | None = None
+    duckdb_copy: _DuckdbCopyBuilder | None = None
     try:
         with warehouse_connection(settings, read_only=True) as connection:
             planned = _plan_export(connection, staging, current=current, previous_dir=previous_dir)
             if planned is not None:
                 export, plans = planned
-                copy = _DuckdbCopyBuilder(
+                duckdb_copy = _DuckdbCopyBuilder(
                     settings, staging, export, current=current, previous_dir=previous_dir, version=version, run_id=run_id
                 )
-                _write_parts(connection, staging, export, plans, written=copy.written)
+                _write_parts(connection, staging, export, plans, written=duckdb_copy.written)
         if planned is None:
             shutil.rmtree(staging)
             return Publication(
@@ -171,7 +171,7 @@ def publish_marts(
             )
         # Checksums of the files just written, while the copy takes in the last of them.
         export = _with_checksums(export, staging)
-        copy.finish()
+        duckdb_copy.finish()
         if quality_dir is not None and quality_dir.is_dir():
             shutil.copytree(quality_dir, staging / "quality", symlinks=False)
         _write_json(
@@ -188,8 +188,8 @@ def publish_marts(
         final = versions / version
         os.rename(staging, final)
     except BaseException:
-        if copy is not None:
-            copy.abort()
+        if duckdb_copy is not None:
+            duckdb_copy.abort()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _switch_current(publish_dir, version)
