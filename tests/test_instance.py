@@ -65,3 +65,4 @@ def test_run_history_is_kept_and_readable(tmp_path: Path) -> None:
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         record = instance.get_latest_materialization_event(dg.AssetKey("unit_register"))
         assert record is not None and record.run_id == run_id
+
