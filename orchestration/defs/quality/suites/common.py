@@ -118,49 +118,70 @@ def column_values(connection: duckdb.DuckDBPyConnection, sql: str) -> list[objec
     return [row[0] for row in connection.execute(sql).fetchall()]
 
 
-def delivered_periods_frame(
+def period_frames(
     connection: duckdb.DuckDBPyConnection, *, raw_sql: str, mart_sql: str
-) -> pd.DataFrame:
-    """Every (municipality, period) the raw data holds, flagged with whether the mart has it.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The delivered frame and the freshness frame of the same raw and mart periods.
 
-    Both queries return `municipality_id, period`; periods compare as text.
+    Delivered: every (municipality, period) the raw data holds, flagged with whether the mart
+    has it. Freshness: per municipality, the newest period delivered and the newest in the mart.
+    Both queries return `municipality_id, period`; periods compare as text. Each side is read
+    once (a scan of the whole table) as its few distinct periods, which both frames are built from.
     """
-    return read_frame(
-        connection,
-        f"""
-        with delivered as (select distinct municipality_id, cast(period as varchar) as period from ({raw_sql})),
-        in_mart as (select distinct municipality_id, cast(period as varchar) as period from ({mart_sql}))
-        select
-            delivered.municipality_id,
-            delivered.period,
-            in_mart.period is not null as present_in_mart
-        from delivered
-        left join in_mart using (municipality_id, period)
-        order by all
-        """,
-    )
+    sides = {
+        "quality_delivered_periods": raw_sql,
+        "quality_mart_periods": mart_sql,
+    }
+    for name, sql in sides.items():
+        connection.execute(
+            f"create or replace temp table {name} as "
+            f"select distinct municipality_id, cast(period as varchar) as period from ({sql})"
+        )
+    try:
+        delivered = read_frame(
+            connection,
+            """
+            select
+                delivered.municipality_id,
+                delivered.period,
+                in_mart.period is not null as present_in_mart
+            from quality_delivered_periods as delivered
+            left join quality_mart_periods as in_mart using (municipality_id, period)
+            order by all
+            """,
+        )
+        newest = read_frame(
+            connection,
+            """
+            with delivered as (
+                select municipality_id, max(period) as newest_delivered from quality_delivered_periods group by all
+            ),
+            in_mart as (
+                select municipality_id, max(period) as newest_in_mart from quality_mart_periods group by all
+            )
+            select
+                delivered.municipality_id,
+                delivered.newest_delivered,
+                coalesce(in_mart.newest_in_mart, '') as newest_in_mart
+            from delivered
+            left join in_mart using (municipality_id)
+            order by all
+            """,
+        )
+    finally:
+        for name in sides:
+            connection.execute(f"drop table if exists {name}")
+    return delivered, newest
+
+
+def delivered_periods_frame(connection: duckdb.DuckDBPyConnection, *, raw_sql: str, mart_sql: str) -> pd.DataFrame:
+    """Every (municipality, period) the raw data holds, flagged with whether the mart has it."""
+    return period_frames(connection, raw_sql=raw_sql, mart_sql=mart_sql)[0]
 
 
 def newest_period_frame(connection: duckdb.DuckDBPyConnection, *, raw_sql: str, mart_sql: str) -> pd.DataFrame:
     """Per municipality: the newest period delivered and the newest period in the mart."""
-    return read_frame(
-        connection,
-        f"""
-        with delivered as (
-            select municipality_id, max(cast(period as varchar)) as newest_delivered from ({raw_sql}) group by all
-        ),
-        in_mart as (
-            select municipality_id, max(cast(period as varchar)) as newest_in_mart from ({mart_sql}) group by all
-        )
-        select
-            delivered.municipality_id,
-            delivered.newest_delivered,
-            coalesce(in_mart.newest_in_mart, '') as newest_in_mart
-        from delivered
-        left join in_mart using (municipality_id)
-        order by all
-        """,
-    )
+    return period_frames(connection, raw_sql=raw_sql, mart_sql=mart_sql)[1]
 
 
 def coverage_expectations(what: str) -> list[gx.expectations.Expectation]:

@@ -289,6 +289,7 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         """,
         period_column="year",
     )
+    delivered, newest = common.period_frames(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS)
     return [
         ledger_months_check(
             ledger_months, areas=areas, report_lines=report_lines, min_rows=min_rows, max_rows=max_rows
@@ -298,14 +299,14 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         FrameCheck(
             name="ledger_months_delivered",
             mart="fct_ledger_months",
-            frame=common.delivered_periods_frame(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS),
+            frame=delivered,
             key_columns=("municipality_id", "period"),
             expectations=common.coverage_expectations("fct_ledger_months"),
         ),
         FrameCheck(
             name="ledger_months_freshness",
             mart="fct_ledger_months",
-            frame=common.newest_period_frame(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS),
+            frame=newest,
             key_columns=("municipality_id",),
             expectations=common.freshness_expectations("fct_ledger_months"),
         ),

@@ -141,6 +141,7 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         left join share_kpis on comparisons.kpi_id = share_kpis.kpi_id
         """,
     )
+    delivered, newest = common.period_frames(connection, raw_sql=RAW_YEARS, mart_sql=MART_YEARS)
     return [
         kolada_comparisons_check(comparisons, kpi_ids=kpi_ids, raw_rows=raw_rows, raw_keys=raw_keys),
         rka_indices_check(
@@ -157,14 +158,14 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         FrameCheck(
             name="kolada_years_delivered",
             mart="fct_kolada_comparisons",
-            frame=common.delivered_periods_frame(connection, raw_sql=RAW_YEARS, mart_sql=MART_YEARS),
+            frame=delivered,
             key_columns=("municipality_id", "period"),
             expectations=common.coverage_expectations("fct_kolada_comparisons"),
         ),
         FrameCheck(
             name="kolada_freshness",
             mart="fct_kolada_comparisons",
-            frame=common.newest_period_frame(connection, raw_sql=RAW_YEARS, mart_sql=MART_YEARS),
+            frame=newest,
             key_columns=("municipality_id",),
             expectations=common.freshness_expectations("fct_kolada_comparisons"),
         ),

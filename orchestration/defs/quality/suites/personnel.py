@@ -236,6 +236,7 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         raw_rows_by_year.get((municipality, int(year)), 0)
         for municipality, year in zip(municipal_totals["municipality_id"], municipal_totals["year"], strict=True)
     ]
+    delivered, newest = common.period_frames(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS)
     return [
         employment_months_check(employment_months, areas=areas, raw_rows=raw_rows, raw_keys=raw_keys),
         personnel_yearly_check(yearly, areas=areas),
@@ -243,14 +244,14 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         FrameCheck(
             name="employment_months_delivered",
             mart="fct_employment_months",
-            frame=common.delivered_periods_frame(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS),
+            frame=delivered,
             key_columns=("municipality_id", "period"),
             expectations=common.coverage_expectations("fct_employment_months"),
         ),
         FrameCheck(
             name="employment_months_freshness",
             mart="fct_employment_months",
-            frame=common.newest_period_frame(connection, raw_sql=RAW_MONTHS, mart_sql=MART_MONTHS),
+            frame=newest,
             key_columns=("municipality_id",),
             expectations=common.freshness_expectations("fct_employment_months"),
         ),

@@ -215,6 +215,7 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         connection,
         "select table_name, column_name from information_schema.columns where table_schema = 'marts' order by all",
     )
+    delivered, newest = common.period_frames(connection, raw_sql=RAW_SNAPSHOTS, mart_sql=MART_SNAPSHOTS)
     return [
         incident_snapshots_check(snapshots, areas=areas, raw_rows=raw_rows, raw_keys=raw_keys),
         incidents_monthly_check(monthly, areas=areas),
@@ -223,14 +224,14 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         FrameCheck(
             name="incident_snapshots_delivered",
             mart="fct_incident_snapshots",
-            frame=common.delivered_periods_frame(connection, raw_sql=RAW_SNAPSHOTS, mart_sql=MART_SNAPSHOTS),
+            frame=delivered,
             key_columns=("municipality_id", "period"),
             expectations=common.coverage_expectations("fct_incident_snapshots"),
         ),
         FrameCheck(
             name="incident_snapshots_freshness",
             mart="fct_incident_snapshots",
-            frame=common.newest_period_frame(connection, raw_sql=RAW_SNAPSHOTS, mart_sql=MART_SNAPSHOTS),
+            frame=newest,
             key_columns=("municipality_id",),
             expectations=common.freshness_expectations("fct_incident_snapshots"),
         ),
