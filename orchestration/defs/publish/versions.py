@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -158,7 +159,16 @@ def publish_marts(
             if planned is not None:
                 export, plans = planned
                 duckdb_copy = _DuckdbCopyBuilder(
-                    settings, staging, export, current=current, previous_dir=previous_dir, version=version, run_id=run_id
+                    functools.partial(
+                        _build_duckdb_copy,
+                        settings,
+                        staging,
+                        export,
+                        current=current,
+                        previous_dir=previous_dir,
+                        version=version,
+                        run_id=run_id,
+                    )
                 )
                 _write_parts(connection, staging, export, plans, written=duckdb_copy.written)
         if planned is None:
@@ -471,34 +481,15 @@ class _DuckdbCopyBuilder:
     what it raised; `abort` stops it when writing failed.
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        staging: Path,
-        export: Export,
-        *,
-        current: Mapping[str, Any],
-        previous_dir: Path | None,
-        version: str,
-        run_id: str,
-    ) -> None:
+    def __init__(self, build_copy: Callable[..., None]) -> None:
+        """`build_copy(wait_for=, connected=)` builds the copy, reading a written file once `wait_for` returns."""
         self._written: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
 
         def build() -> None:
             try:
-                _build_duckdb_copy(
-                    settings,
-                    staging,
-                    export,
-                    current=current,
-                    previous_dir=previous_dir,
-                    version=version,
-                    run_id=run_id,
-                    wait_for=self._wait_for,
-                    connected=self._connected,
-                )
+                build_copy(wait_for=self._wait_for, connected=self._connected)
             except BaseException as error:  # handed to the publishing thread by finish()
                 self._error = error
 
