@@ -22,6 +22,18 @@ LOCK_TIMEOUT_SECONDS = 3600
 
 
 @contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction: committed when the block ends, rolled back if it raises."""
+    connection.execute("begin transaction")
+    try:
+        yield
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
+@contextmanager
 def warehouse_lock(settings: Settings | None = None) -> Iterator[None]:
     settings = settings or load_settings()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ import pandas as pd
 from orchestration.defs.ingest.contracts import Column, FileKind
 from orchestration.defs.ingest.privacy import MASK, hmac_pads, mask, mask_sql, person_hash_sql
 from orchestration.defs.ingest.raw_schema import equal_columns, snapshots_table, spans_table, versions_table
+from orchestration.warehouse import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +179,7 @@ def _inspect(connection: duckdb.DuckDBPyConnection, path: Path) -> FileInspectio
     after = path.stat()
     unchanged = (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     if unchanged and time.time_ns() - after.st_mtime_ns > _SETTLED_NS:
-        connection.execute("begin transaction")
-        try:
+        with transaction(connection):
             connection.execute("delete from raw.file_inspections where file_name = $name", {"name": path.name})
             connection.execute(
                 "insert into raw.file_inspections values ($name, $size, $mtime_ns, $sha256, $encoding, $lines, $quotes)",
@@ -193,10 +193,6 @@ def _inspect(connection: duckdb.DuckDBPyConnection, path: Path) -> FileInspectio
                     "quotes": inspection.has_quotes,
                 },
             )
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
     return inspection
 
 
@@ -894,8 +890,7 @@ def _commit(
 ) -> None:
     """Store the typed rows, quarantine and load log of one file in one transaction (`staged`: text path)."""
     parameters = {"file_name": path.name, "load_id": None, "loaded_at": loaded_at}
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         result.load_id = parameters["load_id"] = _next_load_id(connection)
         _store_rows(connection, kind, parameters)
         if staged:
@@ -929,10 +924,6 @@ def _commit(
         if result.rows_quarantined:
             result.message = f"{result.rows_quarantined} rader i karantän (se raw.quarantine, load_id {result.load_id})."
         _log_file(connection, result, kommunkod, loaded_at)
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
 
 
 def load_csv_files(

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.kolada_client import KoladaPageError, parse_page
+from orchestration.warehouse import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -249,8 +250,7 @@ def load_kolada_folder(
         progress(f"Kolada: {table}: {len(rows)} rows from {len(paths)} files")
 
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         snapshot_id = connection.execute("select coalesce(max(snapshot_id), 0) + 1 from raw.kolada_snapshots").fetchall()[0][0]
         snapshot_date = loaded_at.date()
         for table, frame in frames.items():
@@ -270,10 +270,6 @@ def load_kolada_folder(
             "values ($snapshot_id, $snapshot_date, $sha, $files, $loaded_at)",
             {"snapshot_id": snapshot_id, "snapshot_date": snapshot_date, "sha": content_sha256, "files": file_count, "loaded_at": loaded_at},
         )
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
     rows = {table: len(frame) for table, frame in frames.items()}
     progress(f"Kolada: snapshot {snapshot_id} loaded ({file_count} files, {time.monotonic() - started:.1f} s)")
     return KoladaResult(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.defs.ingest.contracts import CSV_KINDS, DUCKDB_TYPES, LINEAGE_COLUMNS, FileKind
+from orchestration.warehouse import transaction
 
 KOLADA_SNAPSHOT_COLUMNS = "_snapshot_id BIGINT NOT NULL, _snapshot_date DATE NOT NULL, _source_file VARCHAR NOT NULL"
 
@@ -156,8 +157,7 @@ def _migrate_full_snapshots(connection: duckdb.DuckDBPyConnection, kind: FileKin
     matches = " and ".join(f"versions.{name} is not distinct from old.{name}" for name in kind.versioned_columns)
     lineage = ", ".join(f"old.{name}" for name, _ in LINEAGE_COLUMNS)
     series = ", ".join(f"old.{name}" for name in kind.snapshot_series)
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         connection.execute(
             f"insert into raw.{versions_table(kind)} (version_id, {content}) "
             f"select row_number() over (order by {content}), {content} from (select distinct {content} from raw.{kind.name})"
@@ -170,10 +170,6 @@ def _migrate_full_snapshots(connection: duckdb.DuckDBPyConnection, kind: FileKin
         _store_delivered_rows(connection, kind, "_delivered_snapshot_rows")
         connection.execute("drop table _delivered_snapshot_rows")
         connection.execute(f"drop table raw.{kind.name}")
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
 
 
 def _migrate_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind) -> None:
@@ -181,8 +177,7 @@ def _migrate_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind
     old = f"raw.{kind.name}_snapshot_rows"
     series = ", ".join(f"versions.{name}" for name in kind.snapshot_series)
     lineage = ", ".join(f"snapshot_rows.{name}" for name, _ in LINEAGE_COLUMNS)
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         connection.execute(
             f"create or replace temp table _delivered_snapshot_rows as "
             f"select versions.version_id, {series}, snapshot_rows.{kind.snapshot_column}, {lineage} "
@@ -192,10 +187,6 @@ def _migrate_snapshot_rows(connection: duckdb.DuckDBPyConnection, kind: FileKind
         connection.execute("drop table _delivered_snapshot_rows")
         connection.execute(f"drop view if exists raw.{kind.name}")
         connection.execute(f"drop table {old}")
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
 
 
 def create_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
