@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from importlib.metadata import version
+
+import dagster_dbt.core.resource
 
 from orchestration.defs.transform.assets import prune_run_folders
 from orchestration.defs.transform.project import dbt_resource
@@ -15,7 +16,8 @@ def test_dbt_commands_skip_the_version_probe_and_the_in_process_adapter(monkeypa
     subprocess and its in-process adapter are left out."""
     resource = dbt_resource()
     started = []
-    monkeypatch.setattr(subprocess, "check_output", lambda *args, **kwargs: started.append(args) or b"")
+    # dagster-dbt calls the check_output it imported, so that is the name to watch.
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", lambda *args, **kwargs: started.append(args) or b"")
     assert str(resource._cli_version) == version("dbt-core")
     assert resource._initialize_dbt_core_adapter(["build"]) is None
     assert not started
