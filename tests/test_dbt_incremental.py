@@ -4,7 +4,7 @@ Starts from the sample warehouse (built in full by conftest), delivers the next 
 municipality (personalstatistik, ledger and an avvikelser snapshot), a corrected older month of
 personalstatistik and of the ledger, and a re-delivered unit register with one renamed unit, and
 runs `dbt build` on top. Then, as the following month, only new partitions: one more month and
-snapshot for that municipality (so the snapshot before it loses its latest flag and D(P) moves
+snapshot for that municipality (so versions of the snapshot before it end there and D(P) moves
 for the new periods only) and a corrected older avvikelser snapshot of the other municipality
 (not its latest), and a second incremental `dbt build`. Every mart is compared row for row with
 `dbt build --full-refresh` over the same raw data.
@@ -26,8 +26,7 @@ from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 INCREMENTAL_MODELS = (
     "int_employment_months_classified",
     "int_ledger_entries_joined_to_units",
-    "int_incident_snapshots_joined_to_units",
-    "fct_incident_snapshots",
+    "int_incident_versions_assigned_to_periods",
     "fct_net_cost_yearly",
     "fct_metric_values",
 )

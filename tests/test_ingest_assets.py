@@ -42,6 +42,7 @@ def metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
 def test_build_defs_exposes_every_raw_asset():
     keys = {"/".join(key.path) for key in build_defs().resolve_asset_graph().get_all_asset_keys()}
     assert keys == {f"raw/{name}" for name in CSV_KINDS} | {
+        "raw/avvikelser_versions", "raw/avvikelser_snapshots", "raw/avvikelser_version_spans",
         "raw/kolada_values", "raw/kolada_kpis", "raw/kolada_municipalities", "raw/kolada_municipality_groups",
     }
 

@@ -52,8 +52,11 @@ def passed() -> SuiteOutcome:
 
 def build_warehouse(settings: Settings) -> None:
     """Marts in the shape the dbt project builds: metric values per unit and year with counts of individuals,
-    yearly avvikelse snapshots, a ledger, a person-level fact and a dimension, every row stored in no
-    particular municipality order."""
+    avvikelse report versions of two report years, a ledger, a person-level fact and a dimension, every row
+    stored in no particular municipality order.
+
+    Per municipality: three 2024 reports first seen in the 2024-12-31 snapshot, the first of which changed
+    in the 2025-12-31 one (so two versions), and four 2025 reports first seen on 2025-12-31."""
     municipalities = ", ".join(f"('{municipality}')" for municipality in reversed(MUNICIPALITIES))
     with warehouse_connection(settings) as connection:
         connection.execute("create schema if not exists marts")
@@ -78,15 +81,25 @@ def build_warehouse(settings: Settings) -> None:
         )
         connection.execute(
             f"""
-            create or replace table marts.fct_incident_snapshots as
+            create or replace table marts.fct_incident_versions as
             select
                 municipality_id,
-                make_date(2024 + year_offset, 12, 31) as snapshot_date,
-                year_offset = 1 as is_latest_snapshot,
-                municipality_id || '-' || incident_number as incident_id
+                municipality_id || '-' || report_year || '-' || incident_number as incident_id,
+                first_snapshot_date,
+                last_snapshot_date,
+                last_snapshot_date is null as is_current,
+                cast(report_year as integer) as report_year
             from (values {municipalities}) as municipalities(municipality_id)
-            cross join range(2) as years(year_offset)
-            cross join range(1, 4 + year_offset) as incidents(incident_number)
+            cross join (
+                select 2024 as report_year, incident_number, date '2024-12-31' as first_snapshot_date,
+                    case when incident_number = 1 then date '2024-12-31' end as last_snapshot_date
+                from range(1, 4) as incidents(incident_number)
+                union all
+                select 2024, 1, date '2025-12-31', null
+                union all
+                select 2025, incident_number, date '2025-12-31', null
+                from range(1, 5) as incidents(incident_number)
+            ) as versions
             """
         )
         connection.execute(
@@ -119,7 +132,8 @@ def build_warehouse(settings: Settings) -> None:
 
 
 def add_month(settings: Settings) -> None:
-    """A new month: figures of a new year and a new avvikelse snapshot, which becomes the latest."""
+    """A new month: figures of a new year and a 2026-01-31 avvikelse snapshot with two new 2026 reports per
+    municipality and a changed 2025 report, whose version seen last on 2025-12-31 ends."""
     with warehouse_connection(settings) as connection:
         connection.execute(
             """
@@ -128,12 +142,26 @@ def add_month(settings: Settings) -> None:
             from marts.fct_metric_values where year = 2025
             """
         )
-        connection.execute("update marts.fct_incident_snapshots set is_latest_snapshot = false")
         connection.execute(
             """
-            insert into marts.fct_incident_snapshots
-            select municipality_id, date '2026-01-31', true, incident_id
-            from marts.fct_incident_snapshots where snapshot_date = date '2025-12-31'
+            insert into marts.fct_incident_versions
+            select municipality_id, municipality_id || '-2026-' || incident_number, date '2026-01-31', null, true, 2026
+            from (select distinct municipality_id from marts.fct_incident_versions)
+            cross join range(1, 3) as incidents(incident_number)
+            """
+        )
+        connection.execute(
+            """
+            update marts.fct_incident_versions
+            set last_snapshot_date = date '2025-12-31', is_current = false
+            where report_year = 2025 and incident_id like '%-1'
+            """
+        )
+        connection.execute(
+            """
+            insert into marts.fct_incident_versions
+            select municipality_id, incident_id, date '2026-01-31', null, true, report_year
+            from marts.fct_incident_versions where report_year = 2025 and last_snapshot_date = date '2025-12-31'
             """
         )
 
@@ -193,7 +221,7 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
     second = publish(settings, "run-2")
 
     assert not second.unchanged and second.version != first.version
-    assert second.reused_tables == ("dim_municipality", "fct_incident_snapshots", "fct_metric_values")
+    assert second.reused_tables == ("dim_municipality", "fct_incident_versions", "fct_metric_values")
     assert second.written_files == ("marts/fct_ledger_months.parquet",)
     for table in second.reused_tables:
         for name, path in files(second, table).items():
@@ -202,7 +230,7 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
     tables = manifest(second)["tables"]
     assert {table: info["reused_from"] for table, info in tables.items()} == {
         "dim_municipality": first.version,
-        "fct_incident_snapshots": first.version,
+        "fct_incident_versions": first.version,
         "fct_ledger_months": None,
         "fct_metric_values": first.version,
     }
@@ -217,7 +245,7 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
         ]
         assert {row[0] for row in reader.execute("select table_name from duckdb_tables()").fetchall()} == {
             "dim_municipality",
-            "fct_incident_snapshots",
+            "fct_incident_versions",
             "fct_ledger_months",
             "fct_metric_values",
             PUBLICATION_TABLE,
@@ -241,7 +269,7 @@ def test_a_changed_mart_is_rewritten_and_the_unchanged_ones_are_shared_with_the_
         ).fetchone() == (32, 0)
 
 
-def test_the_big_facts_are_a_folder_of_parts_per_year_or_snapshot_and_small_tables_one_file(
+def test_the_big_facts_are_a_folder_of_parts_per_year_and_small_tables_one_file(
     settings: Settings,
 ) -> None:
     build_warehouse(settings)
@@ -254,9 +282,10 @@ def test_the_big_facts_are_a_folder_of_parts_per_year_or_snapshot_and_small_tabl
         ("marts/fct_metric_values/fct_metric_values_2024.parquet", 2024, 24),
         ("marts/fct_metric_values/fct_metric_values_2025.parquet", 2025, 24),
     ]
-    assert [file["path"] for file in tables["fct_incident_snapshots"]["files"]] == [
-        "marts/fct_incident_snapshots/fct_incident_snapshots_2024-12-31.parquet",
-        "marts/fct_incident_snapshots/fct_incident_snapshots_2025-12-31.parquet",
+    assert tables["fct_incident_versions"]["partitioned_by"] == "report_year"
+    assert [(file["path"], file["part"], file["rows"]) for file in tables["fct_incident_versions"]["files"]] == [
+        ("marts/fct_incident_versions/fct_incident_versions_2024.parquet", 2024, 16),
+        ("marts/fct_incident_versions/fct_incident_versions_2025.parquet", 2025, 16),
     ]
     assert tables["dim_municipality"]["parquet"] == "marts/dim_municipality.parquet"
     assert tables["fct_ledger_months"]["partitioned_by"] is None
@@ -296,14 +325,14 @@ def test_a_new_month_writes_only_the_parts_it_changed_and_the_duckdb_copy_equals
     assert copies == [first.version]
 
     assert second.written_files == (
-        "marts/fct_incident_snapshots/fct_incident_snapshots_2025-12-31.parquet",
-        "marts/fct_incident_snapshots/fct_incident_snapshots_2026-01-31.parquet",
+        "marts/fct_incident_versions/fct_incident_versions_2025.parquet",
+        "marts/fct_incident_versions/fct_incident_versions_2026.parquet",
         "marts/fct_metric_values/fct_metric_values_2026.parquet",
     )
     assert same_file(files(second, "fct_metric_values")["fct_metric_values_2025.parquet"],
                      files(first, "fct_metric_values")["fct_metric_values_2025.parquet"])
-    assert same_file(files(second, "fct_incident_snapshots")["fct_incident_snapshots_2024-12-31.parquet"],
-                     files(first, "fct_incident_snapshots")["fct_incident_snapshots_2024-12-31.parquet"])
+    assert same_file(files(second, "fct_incident_versions")["fct_incident_versions_2024.parquet"],
+                     files(first, "fct_incident_versions")["fct_incident_versions_2024.parquet"])
     fresh_settings = replace(settings, publish_dir=tmp_path / "fresh")
     fresh = publish(fresh_settings, "run-fresh")
     assert fresh.written_files == tuple(
@@ -311,9 +340,14 @@ def test_a_new_month_writes_only_the_parts_it_changed_and_the_duckdb_copy_equals
     )
     assert duckdb_content(second.path / "warehouse.duckdb") == duckdb_content(fresh.path / "warehouse.duckdb")
     with duckdb.connect(str(second.path / "warehouse.duckdb"), read_only=True) as reader:
+        # Per municipality: three 2024 reports, four 2025 reports (one changed) and two new 2026 reports.
         assert reader.execute(
-            "select snapshot_date, count(*) from fct_incident_snapshots where is_latest_snapshot group by all"
-        ).fetchall() == [(dt.date(2026, 1, 31), 16)]
+            "select report_year, count(*), count(distinct incident_id) from fct_incident_versions "
+            "where is_current group by all order by all"
+        ).fetchall() == [(2024, 12, 12), (2025, 16, 16), (2026, 8, 8)]
+        assert reader.execute(
+            "select count(*) from fct_incident_versions where last_snapshot_date = ?", [dt.date(2025, 12, 31)]
+        ).fetchone() == (4,)
 
 
 def test_a_changed_earlier_year_and_a_dropped_part_leave_the_duckdb_copy_equal_to_a_fresh_one(
@@ -325,7 +359,7 @@ def test_a_changed_earlier_year_and_a_dropped_part_leave_the_duckdb_copy_equal_t
     second = publish(settings, "run-2")
     with warehouse_connection(settings) as connection:
         connection.execute("update marts.fct_metric_values set value = value * 2 where year = 2024")
-        connection.execute("delete from marts.fct_incident_snapshots where snapshot_date = date '2024-12-31'")
+        connection.execute("delete from marts.fct_incident_versions where report_year = 2024")
     copies = started_from_previous_copy(monkeypatch)
 
     third = publish(settings, "run-3")
@@ -333,7 +367,10 @@ def test_a_changed_earlier_year_and_a_dropped_part_leave_the_duckdb_copy_equal_t
     assert copies == [second.version]
 
     assert third.written_files == ("marts/fct_metric_values/fct_metric_values_2024.parquet",)
-    assert "fct_incident_snapshots_2024-12-31.parquet" not in files(third, "fct_incident_snapshots")
+    assert set(files(third, "fct_incident_versions")) == {
+        "fct_incident_versions_2025.parquet",
+        "fct_incident_versions_2026.parquet",
+    }
     fresh = publish(replace(settings, publish_dir=tmp_path / "fresh"), "run-fresh")
     assert duckdb_content(third.path / "warehouse.duckdb") == duckdb_content(fresh.path / "warehouse.duckdb")
 
@@ -381,13 +418,13 @@ def test_a_mart_dropped_from_the_warehouse_leaves_the_new_version(settings: Sett
 
     second = publish(settings, "run-2")
 
-    assert second.reused_tables == ("dim_municipality", "fct_incident_snapshots", "fct_metric_values")
+    assert second.reused_tables == ("dim_municipality", "fct_incident_versions", "fct_metric_values")
     assert not (second.path / "marts" / "fct_ledger_months.parquet").exists()
-    assert set(manifest(second)["tables"]) == {"dim_municipality", "fct_incident_snapshots", "fct_metric_values"}
+    assert set(manifest(second)["tables"]) == {"dim_municipality", "fct_incident_versions", "fct_metric_values"}
     with duckdb.connect(str(second.path / "warehouse.duckdb"), read_only=True) as reader:
         assert {row[0] for row in reader.execute("select table_name from duckdb_tables()").fetchall()} == {
             "dim_municipality",
-            "fct_incident_snapshots",
+            "fct_incident_versions",
             "fct_metric_values",
             PUBLICATION_TABLE,
         }
@@ -505,7 +542,7 @@ def test_a_concurrent_reader_sees_complete_versions_while_most_files_are_shared(
     def publish_generation(generation: int) -> versions.Publication:
         write_ledger(generation)
         publication = publish(settings, f"run-{generation}")
-        assert publication.reused_tables == ("dim_municipality", "fct_incident_snapshots", "fct_metric_values")
+        assert publication.reused_tables == ("dim_municipality", "fct_incident_versions", "fct_metric_values")
         return publication
 
     seen = publish_while_reading(READER, settings.publish_dir, tmp_path, publish_generation, range(1, 9))
@@ -518,11 +555,13 @@ def test_the_reports_read_a_table_published_as_a_folder_of_parts_whole(settings:
     publish(settings, "run-1")
 
     with PublishedData(settings.publish_dir) as data:
-        assert data.has("fct_metric_values") and data.has("fct_incident_snapshots")
+        assert data.has("fct_metric_values") and data.has("fct_incident_versions")
         assert data.query("select year, count(*) as n from fct_metric_values group by year order by year")[
             ["year", "n"]
         ].values.tolist() == [[2024, 24], [2025, 24], [2026, 24]]
-        assert data.query("select count(*) as n from fct_incident_snapshots")["n"].tolist() == [44]
+        assert data.query(
+            "select report_year, count(*) as n from fct_incident_versions group by report_year order by report_year"
+        )[["report_year", "n"]].values.tolist() == [[2024, 16], [2025, 20], [2026, 8]]
 
 
 def copy_threads() -> list[threading.Thread]:
@@ -540,7 +579,7 @@ def test_a_parquet_write_failing_midway_leaves_no_version_and_no_copy_building(
     def failing_after_the_first_part(partitioned_by: str | None, columns: list[tuple[str, str]], part: object) -> str:
         condition = written_part(partitioned_by, columns, part)
         # The second written file's query no longer binds: DuckDB fails inside the COPY.
-        return condition if str(part) == "2025-12-31" else f"{condition} and no_such_column"
+        return condition if str(part) == "2025" else f"{condition} and no_such_column"
 
     monkeypatch.setattr(versions, "_part_condition", failing_after_the_first_part)
 

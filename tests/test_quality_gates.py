@@ -263,46 +263,66 @@ def test_ledger_totals_differing_from_the_raw_ledger_fail(tmp_path: Path) -> Non
 # --- quality (avvikelser) ------------------------------------------------------------------
 
 
-def incident_snapshots() -> pd.DataFrame:
+def incident_versions() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "municipality_id": ["1489", "1489"],
-            "snapshot_date": pd.to_datetime(["2025-02-03", "2025-02-03"]),
-            "incident_id": ["AV-1", "AV-2"],
-            "report_type": ["Avvikelse", "Tillbud"],
-            "category": ["Fall", None],
-            "legal_basis": ["HSL", None],
-            "unit_key": ["u1", "u1"],
-            "unit_id": ["1001", "1001"],
-            "area": ["Äldreomsorg", "Äldreomsorg"],
-            "event_date": pd.to_datetime(["2025-01-10", "2025-01-12"]),
-            "report_date": pd.to_datetime(["2025-01-11", "2025-01-12"]),
-            "severity": ["Lindrig", None],
-            "status": ["Avslutad", "Ny"],
-            "days_since_report": [23, 22],
-            "days_to_close": [5, None],
-            "source_file": ["avvikelser_1489_2025-02-03.csv"] * 2,
-            "source_line": [2, 5],
+            "municipality_id": ["1489", "1489", "1489"],
+            "incident_id": ["AV-1", "AV-2", "AV-2"],
+            "first_snapshot_date": pd.to_datetime(["2025-02-03", "2025-02-03", "2025-03-03"]),
+            "last_snapshot_date": pd.to_datetime([None, "2025-02-03", None]),
+            "report_type": ["Avvikelse", "Tillbud", "Tillbud"],
+            "category": ["Fall", None, None],
+            "legal_basis": ["HSL", None, None],
+            "unit_key": ["u1", "u1", "u1"],
+            "unit_id": ["1001", "1001", "1001"],
+            "area": ["Äldreomsorg", "Äldreomsorg", "Äldreomsorg"],
+            "event_date": pd.to_datetime(["2025-01-10", "2025-01-12", "2025-01-12"]),
+            "report_date": pd.to_datetime(["2025-01-11", "2025-01-12", "2025-01-12"]),
+            "severity": ["Lindrig", None, "Ingen"],
+            "status": ["Avslutad", "Ny", "Avslutad"],
+            "days_to_close": [5, None, 30],
+            "source_file": ["avvikelser_1489_2025-02-03.csv"] * 2 + ["avvikelser_1489_2025-03-03.csv"],
+            "source_line": [2, 5, 5],
         }
     )
 
 
 def test_incident_vocabularies_and_dates(tmp_path: Path) -> None:
-    check = quality.incident_snapshots_check(incident_snapshots(), areas=AREAS, raw_rows=2, raw_keys=2)
-    assert run(check, tmp_path / "clean").success
+    assert run(quality.incident_versions_check(incident_versions(), areas=AREAS), tmp_path / "clean").success
 
-    faulty = incident_snapshots()
+    faulty = incident_versions()
     faulty.loc[1, "status"] = "Stängd"
     faulty.loc[0, "report_date"] = pd.Timestamp("2025-01-01")
-    outcome = run(quality.incident_snapshots_check(faulty, areas=AREAS, raw_rows=2, raw_keys=2), tmp_path / "faulty")
-    assert failed_ids(outcome) == {"status_in_vocabulary", "reported_after_event"}
+    faulty.loc[2, "last_snapshot_date"] = pd.Timestamp("2025-02-03")
+    outcome = run(quality.incident_versions_check(faulty, areas=AREAS), tmp_path / "faulty")
+    assert failed_ids(outcome) == {"status_in_vocabulary", "reported_after_event", "valid_to_after_valid_from"}
     assert failure(outcome, "status_in_vocabulary").example_keys[0]["incident_id"] == "AV-2"
+
+
+def test_snapshot_report_counts_must_match_raw(tmp_path: Path) -> None:
+    snapshots = pd.DataFrame(
+        {
+            "municipality_id": ["1489", "1489"],
+            "snapshot_date": pd.to_datetime(["2025-02-03", "2025-03-03"]),
+            "n_reports": [2, 3],
+            "n_new_or_changed_reports": [2, 1],
+            "reports_difference": [0, 0],
+        }
+    )
+    assert run(quality.incident_snapshots_check(snapshots), tmp_path / "clean").success
+
+    snapshots.loc[1, "reports_difference"] = -1
+    outcome = run(quality.incident_snapshots_check(snapshots), tmp_path / "faulty")
+    assert failed_ids(outcome) == {"reports_match_raw_snapshot"}
+    assert failure(outcome, "reports_match_raw_snapshot").example_keys == [
+        {"municipality_id": "1489", "snapshot_date": "2025-03-03 00:00:00"}
+    ]
 
 
 def test_free_text_columns_in_a_mart_fail(tmp_path: Path) -> None:
     columns = pd.DataFrame(
         {
-            "table_name": ["fct_incident_snapshots", "fct_incident_snapshots"],
+            "table_name": ["fct_incident_versions", "fct_incident_versions"],
             "column_name": ["incident_id", "beskrivning"],
         }
     )

@@ -120,8 +120,8 @@ def test_snapshot_counts_follow_new_redelivered_and_corrected_snapshots(settings
     load_landing_folder(settings)
     kept, full = counts_kept_and_recounted(settings, store, quality.RAW_COUNTS)
     assert kept == full == {
-        "1489/2024-03-31": {"min_rows": 2, "max_rows": 2},
-        "1489/2024-04-30": {"min_rows": 3, "max_rows": 3},
+        "1489/2024-03-31": {"raw_reports": 2},
+        "1489/2024-04-30": {"raw_reports": 3},
     }
 
     # A new month, and March again, corrected between the others: A3 was missing, A2 was closed.
@@ -130,9 +130,9 @@ def test_snapshot_counts_follow_new_redelivered_and_corrected_snapshots(settings
     load_landing_folder(settings)
     kept, full = counts_kept_and_recounted(settings, store, quality.RAW_COUNTS)
     assert kept == full == {
-        "1489/2024-03-31": {"min_rows": 3, "max_rows": 3},
-        "1489/2024-04-30": {"min_rows": 3, "max_rows": 3},
-        "1489/2024-05-31": {"min_rows": 4, "max_rows": 4},
+        "1489/2024-03-31": {"raw_reports": 3},
+        "1489/2024-04-30": {"raw_reports": 3},
+        "1489/2024-05-31": {"raw_reports": 4},
     }
 
     # The latest snapshot re-delivered in part (replaced by key): A4 corrected, A5 was missing.
@@ -140,4 +140,4 @@ def test_snapshot_counts_follow_new_redelivered_and_corrected_snapshots(settings
     load_landing_folder(settings)
     kept, full = counts_kept_and_recounted(settings, store, quality.RAW_COUNTS)
     assert kept == full
-    assert kept["1489/2024-05-31"] == {"min_rows": 5, "max_rows": 5}
+    assert kept["1489/2024-05-31"] == {"raw_reports": 5}

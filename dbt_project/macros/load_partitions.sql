@@ -237,21 +237,3 @@
     from {{ temp_relation }}
 {%- endmacro %}
 
-
-{% macro flag_latest_snapshots() -%}
-    {#- fct_incident_snapshots: an incremental build writes only the new snapshot's rows, so the
-        rows of the snapshot it superseded still say is_latest_snapshot; set the flag again where
-        it differs from the newest snapshot of the municipality (no rows after a full build). -#}
-    update {{ this }} as snapshots
-    set is_latest_snapshot = snapshots.snapshot_date = latest_snapshots.latest_snapshot_date
-    from (
-        select
-            municipality_id,
-            max(snapshot_date) as latest_snapshot_date
-        from {{ this }}
-        group by municipality_id
-    ) as latest_snapshots
-    where
-        snapshots.municipality_id = latest_snapshots.municipality_id
-        and snapshots.is_latest_snapshot != (snapshots.snapshot_date = latest_snapshots.latest_snapshot_date)
-{%- endmacro %}

@@ -144,18 +144,21 @@ def write_results(results: Sequence[ScaleResult], machine: Machine, out: Path, *
     if largest.snapshot_storage is not None:
         storage = largest.snapshot_storage
         lines.append(
-            f"| a year of monthly avvikelser snapshots costs changes, not 12 copies (raw schema) | "
+            f"| a year of monthly avvikelser snapshots costs changes, not 12 copies | "
             f"{storage.snapshots} snapshots = {_mib(storage.bytes_all)} vs one = {_mib(storage.bytes_one)}: "
-            f"{storage.ratio:.2f}× one snapshot (at {largest.municipalities}) | {storage.ratio / SNAPSHOT_TARGET:.2f} "
+            f"{storage.ratio:.2f}× one snapshot; raw schema alone {_mib(storage.raw_bytes_all)} vs "
+            f"{_mib(storage.raw_bytes_one)} = {storage.raw_ratio:.2f}× (at {largest.municipalities}) | "
+            f"{storage.ratio / SNAPSHOT_TARGET:.2f} "
             f"(target ≤ {SNAPSHOT_TARGET:.0f}×) | {_verdict(storage.ratio <= SNAPSHOT_TARGET)} |"
         )
     lines += [
         "",
         "A ratio above 1 misses the target by that factor. The scaling slope is fitted on end-to-end time "
         "over all measured scales; fixed costs (interpreter start, dbt parse, small tables) pull it below 1. "
-        "The snapshot storage is measured in the raw schema, where the snapshots are kept; downstream, "
-        "`int_incident_snapshots_joined_to_units` and the mart `fct_incident_snapshots` still hold one row "
-        "per report and snapshot (see Findings).",
+        "The snapshot storage is the warehouse file's growth over an empty raw schema: the raw schema with "
+        "the avvikelser dbt chain built on it (staging views, `int_incident_snapshots_ordered`, "
+        "`int_incident_versions_joined_to_units` and the marts `fct_incident_versions` and "
+        "`dim_incident_snapshots`); the raw schema alone is given beside it.",
         "",
         "![Stage times and peak memory per scale](benchmarks.svg)",
         "",

@@ -23,8 +23,8 @@ fct_ledger_months as (
     select * from {{ ref('fct_ledger_months') }}
 ),
 
-fct_incident_snapshots as (
-    select * from {{ ref('fct_incident_snapshots') }}
+dim_incident_snapshots as (
+    select * from {{ ref('dim_incident_snapshots') }}
 ),
 
 dim_unit as (
@@ -59,7 +59,7 @@ row_counts as (
     select
         'avvikelser' as source_kind,
         (select count(*) from {{ source('raw', 'avvikelser') }}) as raw_rows,
-        (select count(*) from fct_incident_snapshots) as fact_rows
+        (select coalesce(sum(dim_incident_snapshots.n_reports), 0) from dim_incident_snapshots) as fact_rows
 ),
 
 facts_missing_rows as (

@@ -1,4 +1,4 @@
-"""Dagster assets of the raw schema: one per CSV kind, one multi-asset for Kolada.
+"""Dagster assets of the raw schema: one per CSV kind (with its storage tables), one for Kolada.
 
 A file whose header lacks required columns is rejected whole; the asset first
 loads (and commits) every other file of its kind and then fails, so the run
@@ -11,6 +11,7 @@ import dagster as dg
 from orchestration.defs.ingest.contracts import CSV_KINDS, FileKind
 from orchestration.defs.ingest.kolada_loader import KOLADA_TABLE_NAMES
 from orchestration.defs.ingest.landing import KOLADA, LoadSummary, load_landing
+from orchestration.defs.ingest.raw_schema import snapshots_table, spans_table, versions_table
 from orchestration.settings import load_settings
 from orchestration.warehouse import warehouse_connection
 
@@ -32,15 +33,31 @@ def _fail_on_errors(context: dg.AssetExecutionContext, summary: LoadSummary, met
         raise dg.Failure(description="\n".join(summary.errors), metadata=metadata)
 
 
+def _storage_tables(kind: FileKind) -> list[str]:
+    """The raw tables a kind's loads write: snapshot kinds keep theirs as changes behind a view."""
+    if kind.snapshot_column is None:
+        return [kind.name]
+    return [kind.name, versions_table(kind), snapshots_table(kind), spans_table(kind)]
+
+
 def _csv_asset(kind: FileKind) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["raw", kind.name],
-        group_name=GROUP,
+    tables = _storage_tables(kind)
+    described = f"{kind.description} Läses från leveransmappen (LANDING_DIR/{kind.name}_*.csv)."
+
+    @dg.multi_asset(
+        name=f"raw_{kind.name}",
+        specs=[
+            dg.AssetSpec(
+                ["raw", table],
+                group_name=GROUP,
+                kinds={"duckdb"},
+                description=described if table == kind.name else f"{described} Lagring som förändringar: {table}.",
+            )
+            for table in tables
+        ],
         pool=POOL,
-        kinds={"duckdb"},
-        description=f"{kind.description} Läses från leveransmappen (LANDING_DIR/{kind.name}_*.csv).",
     )
-    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext):
         summary = _load(context, kind.name)
         files = summary.files_of(kind.name)
         quarantined = sum(result.rows_quarantined for result in files)
@@ -57,7 +74,8 @@ def _csv_asset(kind: FileKind) -> dg.AssetsDefinition:
             "rejected_files": dg.MetadataValue.json([result.file_name for result in summary.rejected]),
         }
         _fail_on_errors(context, summary, metadata)
-        return dg.MaterializeResult(metadata=metadata)
+        for table in tables:
+            yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
 
     return _asset
 

@@ -80,15 +80,15 @@ VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 SORT_COLUMNS = ("municipality_id", "metric_id", "kpi_id", "year", "period", "snapshot_date")
 PARQUET_OPTIONS = "format parquet, compression zstd, compression_level 1, row_group_size 122880"
 MARTS_DIR = "marts"
-# The big facts are published as a folder of parts, one per value of this column (a year; a snapshot
-# date for the snapshots, where a new snapshot also changes the previous one's is_latest_snapshot), so a
-# new month rewrites the parts it touched and shares the others. Small tables stay one file each.
+# The big facts are published as a folder of parts, one per value of this column (a year; the report
+# year for the incident versions, whose changes are mostly in reports of the last months), so a new
+# month rewrites the parts it touched and shares the others. Small tables stay one file each.
 PARTITION_COLUMNS = {
     "fct_metric_values": "year",
     "fct_ledger_months": "year",
     "fct_incidents_monthly": "year",
     "fct_personnel_yearly": "year",
-    "fct_incident_snapshots": "snapshot_date",
+    "fct_incident_versions": "report_year",
 }
 
 

@@ -27,8 +27,8 @@ stg_economy__units as (
     where load_id > {{ newest_listed_load_id }}
 ),
 
-stg_incidents__incident_snapshots as (
-    select * from {{ ref('stg_incidents__incident_snapshots') }}
+stg_incidents__snapshots as (
+    select * from {{ ref('stg_incidents__snapshots') }}
     where load_id > {{ newest_listed_load_id }}
 ),
 
@@ -55,7 +55,7 @@ loaded_partitions as (
         municipality_id,
         cast(null as varchar) as period,
         snapshot_date
-    from stg_incidents__incident_snapshots
+    from stg_incidents__snapshots
     union all
     select distinct
         load_id,

@@ -105,8 +105,8 @@ fct_ledger_months as (
     where {{ load_partitions_filter() }}
 ),
 
-int_incident_snapshots_assigned_to_periods as (
-    select * from {{ ref('int_incident_snapshots_assigned_to_periods') }}
+int_incident_versions_assigned_to_periods as (
+    select * from {{ ref('int_incident_versions_assigned_to_periods') }}
     where {{ load_partitions_filter(column='period_year') }}
 ),
 
@@ -215,7 +215,7 @@ incidents_by_level as (
             count(*) filter (where {{ condition }}) as {{ metric_id }},
         {%- endfor %}
         median(days_to_close) filter (where is_deviation) as deviations_median_days_to_close
-    from int_incident_snapshots_assigned_to_periods
+    from int_incident_versions_assigned_to_periods
     group by grouping sets (
         {%- for columns in level_columns %}
             (municipality_id, period, period_type, period_year{{ columns }}){{ "," if not loop.last }}

@@ -1,15 +1,15 @@
 {{ load_partitions_config(grain='year', kinds=['avvikelser'], municipality_kinds=['organisation']) }}
--- Monthly counts are read from snapshot D(month) (see int_incident_snapshots_assigned_to_periods).
+-- Monthly counts are read from snapshot D(month) (see int_incident_versions_assigned_to_periods).
 with
 
-int_incident_snapshots_assigned_to_periods as (
-    select * from {{ ref('int_incident_snapshots_assigned_to_periods') }}
+int_incident_versions_assigned_to_periods as (
+    select * from {{ ref('int_incident_versions_assigned_to_periods') }}
     where {{ load_partitions_filter(column='period_year') }}
 ),
 
 month_reports as (
     select *
-    from int_incident_snapshots_assigned_to_periods
+    from int_incident_versions_assigned_to_periods
     where period_type = 'month'
 ),
 

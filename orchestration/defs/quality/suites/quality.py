@@ -1,4 +1,4 @@
-"""Quality mart (avvikelser): fct_incident_snapshots and fct_incidents_monthly."""
+"""Quality mart (avvikelser): fct_incident_versions, dim_incident_snapshots and fct_incidents_monthly."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import duckdb
 import pandas as pd
 
 from orchestration.defs.ingest.contracts import CATEGORIES, LEGAL_BASES, REPORT_TYPES, SEVERITIES, STATUSES
-from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, RawCounts, count_raw
+from orchestration.defs.quality.batches import MunicipalityBatches, PassedBatches, RawCounts, count_raw, partition_key
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, expectation, read_frame
 from orchestration.defs.quality.suites import common
 from orchestration.defs.quality.suites.common import EX
 
-SNAPSHOT_KEY = ("municipality_id", "snapshot_date", "incident_id")
+VERSION_KEY = ("municipality_id", "incident_id", "first_snapshot_date")
+SNAPSHOT_KEY = ("municipality_id", "snapshot_date")
 MONTHLY_KEY = (
     "municipality_id",
     "period",
@@ -25,34 +26,33 @@ MONTHLY_KEY = (
 MONTHLY_EXAMPLE = ("municipality_id", "period", "unit_id", "report_type", "category", "legal_basis", "severity")
 # Free text written by staff must never reach a mart (docs/raw-exports.md, Privacy).
 FREE_TEXT_COLUMNS = ("beskrivning", "description", "free_text")
-QUALITY_MARTS = ("fct_incident_snapshots", "fct_incidents_monthly")
+QUALITY_MARTS = ("fct_incident_versions", "dim_incident_snapshots", "fct_incidents_monthly")
 SUB_COUNTS = ("n_closed", "n_new_older_than_30d", "n_not_closed_within_60d", "n_lex_sarah", "n_lex_maria")
 
 # The snapshot list, not the raw.avvikelser view, which expands every stored snapshot into its rows.
 RAW_SNAPSHOTS = (
     "select kommunkod as municipality_id, cast(uttagsdatum as varchar) as period from raw.avvikelser_snapshots"
 )
+RAW_REPORTS = "raw_reports"
 RAW_COUNTS = RawCounts(
     relation="raw.avvikelser",
     stamps="raw.avvikelser_snapshots",
     period="cast(uttagsdatum as varchar)",
-    counts={common.MIN_ROWS: "count(distinct avvikelse_id)", common.MAX_ROWS: "count(*)"},
+    counts={RAW_REPORTS: "count(*)"},
 )
-MART_SNAPSHOTS = "select municipality_id, cast(snapshot_date as varchar) as period from marts.fct_incident_snapshots"
+MART_SNAPSHOTS = "select municipality_id, cast(snapshot_date as varchar) as period from marts.dim_incident_snapshots"
 
 
-def incident_snapshots_check(
-    frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str], raw_rows: int, raw_keys: int
-) -> FrameCheck:
+def incident_versions_check(frame: pd.DataFrame | MunicipalityBatches, *, areas: list[str]) -> FrameCheck:
     return FrameCheck(
-        name="fct_incident_snapshots",
-        mart="fct_incident_snapshots",
+        name="fct_incident_versions",
+        mart="fct_incident_versions",
         frame=frame,
-        key_columns=(*SNAPSHOT_KEY, "source_file", "source_line"),
+        key_columns=(*VERSION_KEY, "source_file", "source_line"),
         expectations=[
-            common.unique_key(SNAPSHOT_KEY, "kommun, uttagsdatum och avvikelse"),
+            common.unique_key(VERSION_KEY, "kommun, avvikelse och första uttagsdatum"),
             *common.not_null(
-                ("municipality_id", "snapshot_date", "incident_id", "report_type", "report_date", "status")
+                ("municipality_id", "incident_id", "first_snapshot_date", "report_type", "report_date", "status")
             ),
             common.in_vocabulary("report_type", REPORT_TYPES, "Rapporttyp"),
             common.in_vocabulary("category", CATEGORIES, "Kategori"),
@@ -66,7 +66,7 @@ def incident_snapshots_check(
                 "Enheten finns i enhetsregistret (organisation) vid rapportdatum.",
                 column="unit_key",
             ),
-            *common.non_negative(("days_since_report", "days_to_close")),
+            *common.non_negative(("days_to_close",)),
             expectation(
                 EX.ExpectColumnPairValuesAToBeGreaterThanB,
                 "reported_after_event",
@@ -76,9 +76,44 @@ def incident_snapshots_check(
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
             ),
-            common.row_count_within_raw_bounds("en rad per rad i raw.avvikelser"),
+            expectation(
+                EX.ExpectColumnPairValuesAToBeGreaterThanB,
+                "valid_to_after_valid_from",
+                "Versionens sista uttagsdatum ligger inte före dess första.",
+                column_A="last_snapshot_date",
+                column_B="first_snapshot_date",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
         ],
-        parameters={common.MIN_ROWS: raw_keys, common.MAX_ROWS: raw_rows},
+    )
+
+
+def incident_snapshots_check(frame: pd.DataFrame) -> FrameCheck:
+    """dim_incident_snapshots beside the raw rows of each snapshot (`raw_reports`)."""
+    return FrameCheck(
+        name="dim_incident_snapshots",
+        mart="dim_incident_snapshots",
+        frame=frame,
+        key_columns=SNAPSHOT_KEY,
+        expectations=[
+            common.unique_key(SNAPSHOT_KEY, "kommun och uttagsdatum"),
+            *common.not_null(("municipality_id", "snapshot_date", "n_reports")),
+            common.near_zero(
+                "reports_difference",
+                "reports_match_raw_snapshot",
+                "Versionerna ger exakt ögonblicksbildens rader i raw.avvikelser, varken fler eller färre.",
+                0,
+            ),
+            expectation(
+                EX.ExpectColumnPairValuesAToBeGreaterThanB,
+                "changed_within_reports",
+                "Nya eller ändrade rapporter är högst antalet rapporter i ögonblicksbilden.",
+                column_A="n_reports",
+                column_B="n_new_or_changed_reports",
+                or_equal=True,
+            ),
+        ],
     )
 
 
@@ -148,7 +183,7 @@ def reports_against_snapshots_check(frame: pd.DataFrame) -> FrameCheck:
 def no_free_text_check(frame: pd.DataFrame) -> FrameCheck:
     return FrameCheck(
         name="mart_columns",
-        mart="fct_incident_snapshots",
+        mart="fct_incident_versions",
         frame=frame,
         key_columns=("table_name", "column_name"),
         expectations=[
@@ -166,13 +201,16 @@ def no_free_text_check(frame: pd.DataFrame) -> FrameCheck:
 def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = None) -> list[FrameCheck]:
     areas = common.column_values(connection, "select area from reference.areas")
     raw_counts = count_raw(connection, RAW_COUNTS, passed)
-    raw_rows = sum(counts[common.MAX_ROWS] for counts in raw_counts.values())
-    raw_keys = sum(counts[common.MIN_ROWS] for counts in raw_counts.values())
-    snapshots = MunicipalityBatches(
-        "select * from marts.fct_incident_snapshots",
-        parameters_by_municipality=raw_counts,
-        period_column="snapshot_date",
+    versions = MunicipalityBatches("select * from marts.fct_incident_versions", period_column="first_snapshot_date")
+    snapshots = read_frame(
+        connection,
+        "select *, cast(snapshot_date as varchar) as raw_period from marts.dim_incident_snapshots order by all",
     )
+    snapshots[RAW_REPORTS] = [
+        raw_counts.get(partition_key(municipality, period, by_period=True), {}).get(RAW_REPORTS, 0)
+        for municipality, period in zip(snapshots["municipality_id"], snapshots["raw_period"], strict=True)
+    ]
+    snapshots["reports_difference"] = snapshots["n_reports"] - snapshots[RAW_REPORTS]
     # Only the mart's own rows: the comparison with the snapshots is a frame of its own
     # (`reports_against_snapshots_check`), so a new snapshot does not make every month's
     # fingerprint join the whole snapshot mart.
@@ -187,27 +225,30 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
         connection,
         """
         with monthly_periods as (
-            select municipality_id, period, as_of_date, sum(n_reports) as n_reports
+            select municipality_id, period, any_value(as_of_date) as as_of_date, sum(n_reports) as n_reports
             from marts.fct_incidents_monthly
             group by all
         ),
-        reports_per_snapshot_and_period as (
-            select municipality_id, snapshot_date, report_period, count(incident_id) as reports_in_snapshot
-            from marts.fct_incident_snapshots
+        reports_in_period_snapshots as (
+            select monthly_periods.municipality_id, monthly_periods.period, count(*) as reports_in_snapshot
+            from monthly_periods
+            join marts.fct_incident_versions as versions
+                on versions.municipality_id = monthly_periods.municipality_id
+                and versions.report_period = monthly_periods.period
+                and versions.first_snapshot_date <= monthly_periods.as_of_date
+                and (versions.last_snapshot_date is null or versions.last_snapshot_date >= monthly_periods.as_of_date)
             group by all
         )
         select
             monthly_periods.municipality_id,
             monthly_periods.period,
-            sum(monthly_periods.n_reports) - coalesce(sum(reports_per_snapshot_and_period.reports_in_snapshot), 0)
+            monthly_periods.n_reports - coalesce(reports_in_period_snapshots.reports_in_snapshot, 0)
                 as reports_difference
         from monthly_periods
-        left join reports_per_snapshot_and_period
+        left join reports_in_period_snapshots
             on
-                monthly_periods.municipality_id = reports_per_snapshot_and_period.municipality_id
-                and monthly_periods.as_of_date = reports_per_snapshot_and_period.snapshot_date
-                and monthly_periods.period = reports_per_snapshot_and_period.report_period
-        group by all
+                monthly_periods.municipality_id = reports_in_period_snapshots.municipality_id
+                and monthly_periods.period = reports_in_period_snapshots.period
         order by all
         """,
     )
@@ -217,23 +258,24 @@ def build(connection: duckdb.DuckDBPyConnection, passed: PassedBatches | None = 
     )
     delivered, newest = common.period_frames(connection, raw_sql=RAW_SNAPSHOTS, mart_sql=MART_SNAPSHOTS)
     return [
-        incident_snapshots_check(snapshots, areas=areas, raw_rows=raw_rows, raw_keys=raw_keys),
+        incident_versions_check(versions, areas=areas),
+        incident_snapshots_check(snapshots),
         incidents_monthly_check(monthly, areas=areas),
         reports_against_snapshots_check(reports),
         no_free_text_check(columns),
         FrameCheck(
             name="incident_snapshots_delivered",
-            mart="fct_incident_snapshots",
+            mart="dim_incident_snapshots",
             frame=delivered,
             key_columns=("municipality_id", "period"),
-            expectations=common.coverage_expectations("fct_incident_snapshots"),
+            expectations=common.coverage_expectations("dim_incident_snapshots"),
         ),
         FrameCheck(
             name="incident_snapshots_freshness",
-            mart="fct_incident_snapshots",
+            mart="dim_incident_snapshots",
             frame=newest,
             key_columns=("municipality_id",),
-            expectations=common.freshness_expectations("fct_incident_snapshots"),
+            expectations=common.freshness_expectations("dim_incident_snapshots"),
         ),
     ]
 
