@@ -26,6 +26,8 @@ from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 INCREMENTAL_MODELS = (
     "int_employment_months_classified",
     "int_ledger_entries_joined_to_units",
+    "int_incident_versions_joined_to_units",
+    "fct_incident_versions",
     "int_incident_versions_assigned_to_periods",
     "fct_net_cost_yearly",
     "fct_metric_values",

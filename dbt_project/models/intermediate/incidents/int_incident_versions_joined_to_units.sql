@@ -4,19 +4,22 @@
 -- moved splits a span, so the spans of one version that follow each other are joined again.
 -- Where a municipality's snapshots were loaded out of date order or one was delivered twice, its
 -- runs are found from the delivered rows themselves. A report belongs to the unit as the
--- organisation stood on its report date.
+-- organisation stood on its report date. Incremental by report (macros/incident_versions.sql).
+{{ incident_versions_config() }}
+{#- What a version says about its report: every column but beskrivning, which no model reads. -#}
+{%- set content_columns = [
+    'report_type', 'category', 'legal_basis', 'unit_id', 'event_date', 'report_date', 'severity', 'status',
+    'closed_date', 'is_lex_sarah', 'is_lex_maria',
+] %}
 with
 
 stg_incidents__incident_versions as (
     select * from {{ ref('stg_incidents__incident_versions') }}
+    where {{ incident_reports_to_rebuild_filter() }}
 ),
 
 stg_incidents__version_spans as (
     select * from {{ ref('stg_incidents__version_spans') }}
-),
-
-stg_incidents__incident_snapshots as (
-    select * from {{ ref('stg_incidents__incident_snapshots') }}
 ),
 
 int_incident_snapshots_ordered as (
@@ -33,9 +36,7 @@ visible_versions as (
     select
         *,
         min(version_id) over (
-            partition by
-                municipality_id, incident_id, report_type, category, legal_basis, unit_id, event_date,
-                report_date, severity, status, closed_date, is_lex_sarah, is_lex_maria
+            partition by municipality_id, incident_id, {{ content_columns | join(', ') }}
         ) as visible_version_id
     from stg_incidents__incident_versions
 ),
@@ -100,100 +101,50 @@ runs_in_date_order as (
 ),
 
 reordered_rows as (
+    -- Every delivered row of the municipality, as the raw view gives them back, numbered by date.
     select
-        delivered.municipality_id,
-        delivered.incident_id,
-        delivered.source_line,
-        snapshots.snapshot_rank,
-        delivered.report_type,
-        delivered.category,
-        delivered.legal_basis,
-        delivered.unit_id,
-        delivered.event_date,
-        delivered.report_date,
-        delivered.severity,
-        delivered.status,
-        delivered.closed_date,
-        delivered.is_lex_sarah,
-        delivered.is_lex_maria
-    from stg_incidents__incident_snapshots as delivered
+        versions.municipality_id,
+        versions.incident_id,
+        versions.visible_version_id as version_id,
+        spans.source_line,
+        snapshots.snapshot_rank
+    from stg_incidents__version_spans as spans
+    inner join visible_versions as versions
+        on spans.version_id = versions.version_id
     inner join int_incident_snapshots_ordered as snapshots
         on
-            delivered.municipality_id = snapshots.municipality_id
-            and delivered.snapshot_date = snapshots.snapshot_date
-            and delivered.load_id = snapshots.load_id
+            versions.municipality_id = snapshots.municipality_id
+            and spans.first_sequence <= snapshots.snapshot_sequence
+            and (spans.last_sequence is null or spans.last_sequence >= snapshots.snapshot_sequence)
     where not snapshots.is_in_date_order
 ),
 
 reordered_rows_numbered_into_runs as (
-    -- Gaps and islands: a content delivered in consecutive snapshot dates is one run.
+    -- Gaps and islands: a version delivered on consecutive snapshot dates is one run.
     select
         *,
         snapshot_rank - row_number() over (
-            partition by
-                municipality_id, incident_id, report_type, category, legal_basis, unit_id, event_date,
-                report_date, severity, status, closed_date, is_lex_sarah, is_lex_maria
-            order by snapshot_rank, source_line
+            partition by version_id order by snapshot_rank, source_line
         ) as run_number
     from reordered_rows
 ),
 
-runs_of_reordered_rows as (
+reordered_runs as (
     select
         municipality_id,
         incident_id,
-        report_type,
-        category,
-        legal_basis,
-        unit_id,
-        event_date,
-        report_date,
-        severity,
-        status,
-        closed_date,
-        is_lex_sarah,
-        is_lex_maria,
+        version_id,
         arg_min(source_line, snapshot_rank) as source_line,
         min(snapshot_rank) as first_rank,
         max(snapshot_rank) as last_rank
     from reordered_rows_numbered_into_runs
-    group by
-        municipality_id, incident_id, report_type, category, legal_basis, unit_id, event_date, report_date,
-        severity, status, closed_date, is_lex_sarah, is_lex_maria, run_number
-),
-
-reordered_runs_with_versions as (
-    -- One visible version per content (NULL equal to NULL), so each run matches one.
-    select
-        runs.municipality_id,
-        runs.incident_id,
-        versions.version_id,
-        runs.source_line,
-        runs.first_rank,
-        runs.last_rank
-    from runs_of_reordered_rows as runs
-    inner join visible_versions as versions
-        on
-            versions.version_id = versions.visible_version_id
-            and runs.municipality_id = versions.municipality_id
-            and runs.incident_id = versions.incident_id
-            and runs.report_type is not distinct from versions.report_type
-            and runs.category is not distinct from versions.category
-            and runs.legal_basis is not distinct from versions.legal_basis
-            and runs.unit_id is not distinct from versions.unit_id
-            and runs.event_date is not distinct from versions.event_date
-            and runs.report_date is not distinct from versions.report_date
-            and runs.severity is not distinct from versions.severity
-            and runs.status is not distinct from versions.status
-            and runs.closed_date is not distinct from versions.closed_date
-            and runs.is_lex_sarah is not distinct from versions.is_lex_sarah
-            and runs.is_lex_maria is not distinct from versions.is_lex_maria
+    group by municipality_id, incident_id, version_id, run_number
 ),
 
 all_runs as (
     select * from runs_in_date_order
     union all
-    select * from reordered_runs_with_versions
+    select * from reordered_runs
 ),
 
 snapshot_dates_by_rank as (

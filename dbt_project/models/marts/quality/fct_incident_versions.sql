@@ -1,11 +1,13 @@
 -- Every snapshot is kept as changes: one row per version of a report, valid from the first
 -- snapshot that delivered it to the last (empty while the latest snapshot still delivers it), so
 -- a report's status as of any snapshot date stays answerable and the current versions speak for
--- the current state. No free text.
+-- the current state. No free text. Incremental by report (macros/incident_versions.sql).
+{{ incident_versions_config() }}
 with
 
 int_incident_versions_joined_to_units as (
     select * from {{ ref('int_incident_versions_joined_to_units') }}
+    where {{ incident_reports_to_rebuild_filter() }}
 ),
 
 incident_versions as (
