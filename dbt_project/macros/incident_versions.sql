@@ -46,16 +46,17 @@
             ),
 
             changed_versions as (
+                -- Joined on the municipality alone (one new snapshot each, as a rule), then filtered:
+                -- an "or" between two join keys would compare every span with every new snapshot.
                 select versions.municipality_id, versions.incident_id
                 from {{ ref('stg_incidents__version_spans') }} as spans
-                inner join new_snapshots
-                    on
-                        spans.first_sequence = new_snapshots.snapshot_sequence
-                        or spans.last_sequence + 1 = new_snapshots.snapshot_sequence
                 inner join {{ ref('stg_incidents__incident_versions') }} as versions
-                    on
-                        spans.version_id = versions.version_id
-                        and versions.municipality_id = new_snapshots.municipality_id
+                    on spans.version_id = versions.version_id
+                inner join new_snapshots
+                    on versions.municipality_id = new_snapshots.municipality_id
+                where
+                    spans.first_sequence = new_snapshots.snapshot_sequence
+                    or spans.last_sequence + 1 = new_snapshots.snapshot_sequence
             )
 
             select municipality_id, incident_id from changed_versions

@@ -147,20 +147,13 @@ all_runs as (
     select * from reordered_runs
 ),
 
-snapshot_dates_by_rank as (
-    select distinct
-        municipality_id,
-        snapshot_rank,
-        snapshot_date,
-        latest_snapshot_rank
-    from int_incident_snapshots_ordered
-),
-
-first_files_by_rank as (
-    -- A date delivered twice has two files; the later load speaks for it.
+snapshots_by_rank as (
+    -- A date delivered twice has two loads; the later one speaks for it.
     select
         municipality_id,
         snapshot_rank,
+        any_value(snapshot_date) as snapshot_date,
+        any_value(latest_snapshot_rank) as latest_snapshot_rank,
         arg_max(source_file, snapshot_sequence) as source_file
     from int_incident_snapshots_ordered
     group by municipality_id, snapshot_rank
@@ -186,23 +179,19 @@ runs_with_dates as (
         versions.closed_date,
         versions.is_lex_sarah,
         versions.is_lex_maria,
-        first_files.source_file,
+        first_dates.source_file,
         all_runs.source_line
     from all_runs
     inner join stg_incidents__incident_versions as versions
         on all_runs.version_id = versions.version_id
-    inner join snapshot_dates_by_rank as first_dates
+    inner join snapshots_by_rank as first_dates
         on
             all_runs.municipality_id = first_dates.municipality_id
             and all_runs.first_rank = first_dates.snapshot_rank
-    inner join snapshot_dates_by_rank as last_dates
+    inner join snapshots_by_rank as last_dates
         on
             all_runs.municipality_id = last_dates.municipality_id
             and all_runs.last_rank = last_dates.snapshot_rank
-    inner join first_files_by_rank as first_files
-        on
-            all_runs.municipality_id = first_files.municipality_id
-            and all_runs.first_rank = first_files.snapshot_rank
 ),
 
 unit_versions as (
