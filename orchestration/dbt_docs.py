@@ -20,11 +20,11 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.dbt_invocation import invoke_dbt
+from orchestration.settings import Settings, load_settings
 from orchestration.warehouse import warehouse_lock
 
 STATIC_FILE = "static_index.html"
@@ -38,25 +38,8 @@ class DocsGenerationFailed(RuntimeError):
     """dbt could not generate the documentation."""
 
 
-@contextmanager
-def _environment(**variables: str) -> Iterator[None]:
-    """dbt reads its profile from the environment; set it for this call only."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def generate_docs(settings: Settings | None = None, out_dir: Path | None = None) -> Path:
     """Generate the static dbt docs site; return the path of its index.html."""
-    from dbt.cli.main import dbtRunner
-
     settings = settings or load_settings()
     out_dir = Path(out_dir or default_docs_dir(settings))
     # A target path of its own keeps Dagster's manifest in dbt_project/target untouched.
@@ -69,20 +52,14 @@ def generate_docs(settings: Settings | None = None, out_dir: Path | None = None)
             "docs",
             "generate",
             "--static",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            target,
             "--quiet",
             # The docs page loads a tracking script from a CDN when usage stats are on.
             "--no-send-anonymous-usage-stats",
         ]
         if not has_warehouse:
             arguments.append("--empty-catalog")
-        with _environment(DUCKDB_PATH=str(warehouse)), warehouse_lock(settings):
-            result = dbtRunner().invoke(arguments)
+        with warehouse_lock(settings):
+            result = invoke_dbt(arguments, target_path=Path(target), duckdb_path=warehouse)
         static = Path(target) / STATIC_FILE
         if not result.success or not static.exists():
             raise DocsGenerationFailed(f"dbt docs generate misslyckades: {result.exception or 'se dbt:s logg ovan'}")

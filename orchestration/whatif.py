@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.dbt_invocation import invoke_dbt
+from orchestration.settings import Settings, load_settings
 from orchestration.warehouse import warehouse_connection, warehouse_lock
 
 WHATIF_MODEL = "int_rka_indices_computed"
@@ -68,32 +69,13 @@ def _affected_indices(rows: list[dict], kpi_id: str) -> set[str]:
 
 
 def _run_model_with_override(settings: Settings, municipality_id: str, year: int, kpi_id: str, value: float) -> list[dict]:
-    from dbt.cli.main import dbtRunner
-
     override = {"rka_whatif": {"municipality_id": municipality_id, "year": year, "kpi_id": kpi_id, "value": value}}
-    previous_path = os.environ.get("DUCKDB_PATH")
-    os.environ["DUCKDB_PATH"] = str(settings.duckdb_path)
-    try:
-        # A private target path: a what-if must not overwrite the manifest that Dagster reads.
-        with tempfile.TemporaryDirectory(prefix="whatif-") as target_dir, warehouse_lock(settings):
-            result = dbtRunner().invoke(
-                [
-                    "show",
-                    "--select", WHATIF_MODEL,
-                    "--vars", json.dumps(override),
-                    "--limit", "-1",
-                    "--project-dir", str(DBT_PROJECT_DIR),
-                    "--profiles-dir", str(DBT_PROJECT_DIR),
-                    "--target-path", target_dir,
-                    "--log-path", target_dir,
-                    "--log-level", "none",
-                ]
-            )
-    finally:
-        if previous_path is None:
-            os.environ.pop("DUCKDB_PATH", None)
-        else:
-            os.environ["DUCKDB_PATH"] = previous_path
+    with tempfile.TemporaryDirectory(prefix="whatif-") as target_dir, warehouse_lock(settings):
+        result = invoke_dbt(
+            ["show", "--select", WHATIF_MODEL, "--vars", json.dumps(override), "--limit", "-1", "--log-level", "none"],
+            target_path=Path(target_dir),
+            duckdb_path=settings.duckdb_path,
+        )
     if not result.success:
         raise WhatIfError(f"dbt kunde inte räkna om indexet: {result.exception}")
     table = result.result.results[0].agate_table

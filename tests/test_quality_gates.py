@@ -8,7 +8,6 @@ checks and the publish step run through Dagster.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.dbt_invocation import invoke_dbt
 from orchestration.defs.ingest.landing import load_landing_folder
 from orchestration.defs.publish.assets import DIMENSION_TABLES, FACT_TABLES, PUBLISHED_MARTS_KEY, published_marts
 from orchestration.defs.publish.versions import current_version, versions_dir
@@ -26,7 +26,7 @@ from orchestration.defs.quality.checks import build_suite_checks
 from orchestration.defs.quality.framework import FrameCheck, MartSuite, SuiteOutcome, validate_frames
 from orchestration.defs.quality.keys import mart_asset_key
 from orchestration.defs.quality.suites import SUITES, economy, goals, metrics, personnel, quality
-from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.settings import Settings, load_settings
 from orchestration.warehouse import warehouse_connection, warehouse_lock
 
 AREAS = ["Äldreomsorg", "Funktionsstöd", "Kommunal primärvård"]
@@ -435,19 +435,8 @@ def assert_blocked(result: dg.ExecuteInProcessResult, suite: MartSuite, mart: st
 
 
 def rebuild_marts_from(settings: Settings, model: str, target_path: Path) -> None:
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt.cli.main import dbtRunner
-
-    os.environ["DUCKDB_PATH"] = str(settings.duckdb_path)
     with warehouse_lock(settings):
-        result = dbtRunner().invoke(
-            ["run", "--select", f"{model}+", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-             str(DBT_PROJECT_DIR), "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
-        )
-        # dbt-duckdb keeps its DuckDB instance open for the life of the process.
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
+        result = invoke_dbt(["run", "--select", f"{model}+"], target_path=target_path, duckdb_path=settings.duckdb_path)
     assert result.success, result.exception
 
 

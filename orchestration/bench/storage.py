@@ -20,7 +20,8 @@ import duckdb
 from orchestration.defs.ingest.contracts import AVVIKELSER
 from orchestration.defs.ingest.csv_loader import load_csv_files
 from orchestration.defs.ingest.raw_schema import create_raw_schema
-from orchestration.settings import DBT_PROJECT_DIR, DEMO_PSEUDONYM_KEY
+from orchestration.dbt_invocation import invoke_dbt
+from orchestration.settings import DEMO_PSEUDONYM_KEY
 
 # The marts the avvikelser snapshots end in; `+` builds everything they read from.
 INCIDENT_CHAIN = ("+fct_incident_versions", "+dim_incident_snapshots")
@@ -57,35 +58,7 @@ def _checkpointed_size(path: Path) -> int:
 
 def _build_incident_chain(path: Path, target_path: Path) -> None:
     """`dbt run` of the avvikelser chain into the file at `path`, in this process."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt.cli.main import dbtRunner
-
-    # dbt reads the warehouse file from DUCKDB_PATH; the benchmark's own value must survive.
-    previous_path = os.environ.get("DUCKDB_PATH")
-    os.environ["DUCKDB_PATH"] = str(path)
-    try:
-        result = dbtRunner().invoke(
-            [
-                "run",
-                "--select", *INCIDENT_CHAIN,
-                "--project-dir", str(DBT_PROJECT_DIR),
-                "--profiles-dir", str(DBT_PROJECT_DIR),
-                # A private target path: the benchmark must not overwrite the manifest that Dagster reads.
-                "--target-path", str(target_path),
-                "--log-path", str(target_path / "logs"),
-                "--quiet",
-            ]
-        )  # fmt: skip
-    finally:
-        # dbt-duckdb keeps its DuckDB instance open for the life of the process; release the file
-        # so it can be checkpointed and measured.
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
-        if previous_path is None:
-            os.environ.pop("DUCKDB_PATH", None)
-        else:
-            os.environ["DUCKDB_PATH"] = previous_path
+    result = invoke_dbt(["run", "--select", *INCIDENT_CHAIN, "--quiet"], target_path=target_path, duckdb_path=path)
     if not result.success:
         failed = [
             f"{outcome.node.unique_id}: {outcome.message}"
