@@ -5,8 +5,8 @@ municipality (personalstatistik, ledger and an avvikelser snapshot), a corrected
 personalstatistik and of the ledger, and a re-delivered unit register with one renamed unit, and
 runs `dbt build` on top. Then, as the following month, only new partitions: one more month and
 snapshot for that municipality (so versions of the snapshot before it end there and D(P) moves
-for the new periods only) and a corrected older avvikelser snapshot of the other municipality
-(not its latest), and a second incremental `dbt build`. Every mart is compared row for row with
+for the new periods only), a corrected older avvikelser snapshot and corrected leavers of the other
+municipality (not its latest snapshot), and a second incremental `dbt build`. Every mart is compared row for row with
 `dbt build --full-refresh` over the same raw data.
 """
 
@@ -25,6 +25,7 @@ from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 
 INCREMENTAL_MODELS = (
     "int_employment_months_classified",
+    "int_employment_endings_joined_to_units",
     "int_ledger_entries_joined_to_units",
     "int_incident_versions_joined_to_units",
     "fct_incident_versions",
@@ -108,7 +109,7 @@ def _deliver(landing: Path) -> None:
 
 
 def _deliver_following_month(landing: Path) -> None:
-    """2026-02 and a 2026-02-28 snapshot for 1440, and a corrected mid-2024 snapshot for 1489."""
+    """2026-02 and a 2026-02-28 snapshot for 1440; a corrected mid-2024 snapshot and 2024 leavers for 1489."""
     _delivery(
         SAMPLE_LANDING_DIR / "personal_manad_1440_2025.csv",
         landing / "personal_manad_1440_2026-02.csv",
@@ -133,6 +134,13 @@ def _deliver_following_month(landing: Path) -> None:
         {},
         {"allvarlighetsgrad": "Allvarlig"},
         every=5,
+    )
+    _delivery(
+        SAMPLE_LANDING_DIR / "personal_avgang_1489_2024.csv",
+        landing / "personal_avgang_1489_2024_rattelse.csv",
+        {},
+        {"avgangsorsak": "Pension"},
+        every=3,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ import pytest
 from test_reports import MUNICIPALITY, write_publication
 
 from orchestration.reports import main
-from orchestration.reports.inputs import STATE_FILE
+from orchestration.reports.inputs import PARTS_FILE, STATE_FILE
 
 OTHER = "1490"
 
@@ -133,3 +134,82 @@ def test_worker_processes_write_the_same_reports_as_one_process(publication: Pat
     for path in parallel:
         assert path.read_bytes() == (tmp_path / "serial" / path.name).read_bytes()
     assert "Kopieköping" in (tmp_path / "parallel" / f"nyckeltal_{OTHER}_2024.html").read_text(encoding="utf-8")
+
+
+def _in_year_parts(publish_dir: Path) -> Path:
+    """The metric values as the publish step writes them: one Parquet file per year, listed in manifest.json."""
+    version = (publish_dir / "current").resolve()
+    single = version / "marts" / "fct_metric_values.parquet"
+    folder = version / "marts" / "fct_metric_values"
+    folder.mkdir()
+    files = []
+    with duckdb.connect() as connection:
+        years = [row[0] for row in connection.execute(f"select distinct year from '{single}' order by 1").fetchall()]
+        for year in years:
+            path = folder / f"fct_metric_values_{year}.parquet"
+            connection.execute(f"copy (select * from '{single}' where year = {year}) to '{path}' (format parquet)")
+            files.append({"path": str(path.relative_to(version)), "part": year, "sha256": _sha256(path)})
+    single.unlink()
+    manifest = {"tables": {"fct_metric_values": {"partitioned_by": "year", "files": files}}}
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return publish_dir
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _parts_cache(out: Path) -> dict[str, list]:
+    return json.loads((out / PARTS_FILE).read_text(encoding="utf-8"))["parts"]
+
+
+def test_year_parts_summed_before_are_not_read_again(publication: Path, tmp_path: Path, capsys):
+    parts = _in_year_parts(publication)
+    manifest = json.loads((parts / "current" / "manifest.json").read_text(encoding="utf-8"))
+    hashes = {file["part"]: file["sha256"] for file in manifest["tables"]["fct_metric_values"]["files"]}
+    out = tmp_path / "reports"
+    assert _run(parts, out) == 0
+    assert "2 skrivna, 0 oförändrade" in capsys.readouterr().out
+    assert sorted(_parts_cache(out)) == sorted(hashes.values())
+    # Summed from the cache, the same figures give the same fingerprints as read from the files.
+    assert _run(parts, out) == 0
+    assert "0 skrivna, 2 oförändrade" in capsys.readouterr().out
+
+    # The cache is what is read for a part whose file is unchanged: a sum changed there shows.
+    cache = json.loads((out / PARTS_FILE).read_text(encoding="utf-8"))
+    for row in cache["parts"][hashes[2024]]:
+        if row[0] == OTHER:
+            row[4] = "0"
+    (out / PARTS_FILE).write_text(json.dumps(cache), encoding="utf-8")
+    assert _run(parts, out) == 0
+    assert "1 skrivna, 1 oförändrade" in capsys.readouterr().out
+
+
+def test_a_changed_year_part_is_summed_again(publication: Path, tmp_path: Path, capsys):
+    parts = _in_year_parts(publication)
+    out = tmp_path / "reports"
+    assert _run(parts, out) == 0
+    before = _stamps(out)
+    old = (parts / "current").resolve()
+    new = old.parent / "20250201T000000.000000Z"
+    shutil.copytree(old, new)
+    path = new / "marts" / "fct_metric_values" / "fct_metric_values_2024.parquet"
+    temporary = path.with_suffix(".tmp")
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"copy (select * replace (case when municipality_id = '{OTHER}' and metric_id = 'personnel_costs' "
+            f"then value * 2 else value end as value) from '{path}') to '{temporary}' (format parquet)"
+        )
+    os.replace(temporary, path)
+    manifest = json.loads((new / "manifest.json").read_text(encoding="utf-8"))
+    for file in manifest["tables"]["fct_metric_values"]["files"]:
+        if file["part"] == 2024:
+            old_hash, file["sha256"] = file["sha256"], _sha256(path)
+    (new / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (parts / "current").unlink()
+    (parts / "current").symlink_to(Path("versions") / new.name)
+    capsys.readouterr()
+    assert _run(parts, out) == 0
+    assert "1 skrivna, 1 oförändrade" in capsys.readouterr().out
+    assert _stamps(out)[f"nyckeltal_{OTHER}_2024.html"] != before[f"nyckeltal_{OTHER}_2024.html"]
+    assert old_hash not in _parts_cache(out) and _sha256(path) in _parts_cache(out)

@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_dir = args.out or default_out_dir(publish_dir)
     try:
         with PublishedData(publish_dir) as data:
-            inputs = Inputs(data)
+            inputs = Inputs(data, cache_dir=out_dir)
             version = data.current
         municipalities = [args.kommun] if args.kommun else inputs.municipalities()
         jobs = []

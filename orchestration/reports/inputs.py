@@ -16,9 +16,10 @@ import duckdb
 
 from orchestration.files import write_text_atomically
 from orchestration.fingerprint import stable_value_sql
-from orchestration.reports.published import MUNICIPAL_TABLES, SHARED_TABLES, PublishedData
+from orchestration.reports.published import MUNICIPAL_TABLES, SHARED_TABLES, PublishedData, sql_literal
 
 STATE_FILE = "report-inputs.json"
+PARTS_FILE = "report-inputs-parts.json"
 # Read for the own municipality only although kept whole in memory.
 OWN_ROWS_OF_SHARED = ("fct_kolada_comparisons",)
 
@@ -51,25 +52,60 @@ def _row_hash(data: PublishedData, table: str) -> str:
     return f"hash({', '.join(parts)})"
 
 
+def _metric_value_sums(data: PublishedData, source: str) -> list[list]:
+    """Per municipality and year of `source`: months delivered, rows a report reads and their hash sum.
+
+    One scan gives the municipalities, their months per year and the fingerprint of their figures.
+    """
+    keep = MUNICIPAL_TABLES["fct_metric_values"]
+    rows = data.connection.execute(
+        f"""
+        select municipality_id, year,
+            count(distinct period) filter (where period_type = 'month') as months,
+            count(*) filter (where {keep}) as n_rows,
+            coalesce(sum({_row_hash(data, "fct_metric_values")}) filter (where {keep}), 0)::varchar as row_hash
+        from {source}
+        group by municipality_id, year
+        """
+    ).fetchall()
+    return [list(row) for row in rows]
+
+
+def _metric_value_rows(data: PublishedData, cache_dir: Path | None, code: str) -> list[list]:
+    """`_metric_value_sums` of the whole mart, its parts read only where their file is new.
+
+    The mart is published in year parts, and a new month rewrites one or two of them: a part whose
+    file (by its sha256 in the manifest) was summed before is taken from PARTS_FILE. The parts
+    hold whole years, so no municipality and year spans two of them.
+    """
+    parts = data.part_files("fct_metric_values")
+    if cache_dir is None or not parts:
+        return _metric_value_sums(data, "fct_metric_values")
+    cache_path = Path(cache_dir) / PARTS_FILE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+        known = cache["parts"] if cache.get("code") == code else {}
+    except (OSError, ValueError, KeyError, AttributeError):
+        # A missing or damaged cache only costs reading every part.
+        known = {}
+    current = {}
+    for path, sha256 in parts:
+        if sha256 not in known:
+            known[sha256] = _metric_value_sums(data, "read_parquet({})".format(sql_literal(path)))
+        current[sha256] = known[sha256]
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(cache_path, json.dumps({"code": code, "parts": current}, sort_keys=True) + "\n")
+    return [row for rows in current.values() for row in rows]
+
+
 class Inputs:
     """Row counts and hash sums per municipality and year of every table a report reads."""
 
-    def __init__(self, data: PublishedData) -> None:
+    def __init__(self, data: PublishedData, cache_dir: Path | None = None) -> None:
+        """`cache_dir` keeps the sums of the metric values' year parts between runs (PARTS_FILE)."""
         data.require("fct_metric_values", "dim_metric")
         self.code = code_version()
-        keep = MUNICIPAL_TABLES["fct_metric_values"]
-        # One scan gives the municipalities, their months per year and the fingerprint of their figures.
-        rows = data.connection.execute(
-            f"""
-            select municipality_id, year,
-                count(distinct period) filter (where period_type = 'month') as months,
-                count(*) filter (where {keep}) as n_rows,
-                coalesce(sum({_row_hash(data, "fct_metric_values")}) filter (where {keep}), 0)::varchar as row_hash
-            from fct_metric_values
-            group by municipality_id, year
-            order by municipality_id, year
-            """
-        ).fetchall()
+        rows = sorted(_metric_value_rows(data, cache_dir, self.code), key=lambda row: (row[0], row[1]))
         self.months: dict[str, dict[int, int]] = {}
         self.parts: dict[str, dict[str, list]] = {}
         for municipality_id, year, months, n_rows, row_hash in rows:

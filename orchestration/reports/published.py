@@ -7,6 +7,7 @@ the pipeline writes the next version (the swap of `current` is atomic).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -25,7 +26,7 @@ MUNICIPAL_TABLES = {
 SHARED_TABLES = ("dim_metric", "dim_kpi", "dim_municipality", "fct_kolada_comparisons", "fct_rka_indices")
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'{}'".format(text.replace("'", "''"))
 
 
@@ -81,7 +82,7 @@ class PublishedData:
         Parquet file per query; when the files are sorted by municipality_id the scan
         reads only the row groups of the batch.
         """
-        listed = ", ".join(_literal(one) for one in municipality_ids)
+        listed = ", ".join(sql_literal(one) for one in municipality_ids)
         for table, rows in MUNICIPAL_TABLES.items():
             if table in self.tables:
                 self.connection.execute(
@@ -100,7 +101,7 @@ class PublishedData:
         for table in MUNICIPAL_TABLES:
             if table in self.tables:
                 self._replace(
-                    table, f'select * from "batch_{table}" where municipality_id = {_literal(municipality_id)}'
+                    table, f'select * from "batch_{table}" where municipality_id = {sql_literal(municipality_id)}'
                 )
 
     def _replace(self, table: str, select: str) -> None:
@@ -111,6 +112,17 @@ class PublishedData:
 
     def has(self, table: str) -> bool:
         return table in self.tables
+
+    def part_files(self, table: str) -> list[tuple[str, str]]:
+        """(file, sha256) of each Parquet part of a table published in parts, from the version's manifest;
+        empty for a table in one file or a version without a manifest."""
+        manifest = self.current / "manifest.json"
+        if table not in self.tables or not manifest.is_file():
+            return []
+        info = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {}).get(table, {})
+        if not info.get("partitioned_by"):
+            return []
+        return [(str(self.current / file["path"]), file["sha256"]) for file in info.get("files", [])]
 
     def require(self, *tables: str) -> None:
         missing = [table for table in tables if table not in self.tables]

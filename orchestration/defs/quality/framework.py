@@ -401,9 +401,13 @@ def _checkpoint(
     batch_definition = source.add_dataframe_asset(frame_check.name).add_batch_definition_whole_dataframe(
         frame_check.name
     )
-    gx_suite = context.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_check.name}"))
-    for item in frame_check.expectations:
-        gx_suite.add_expectation(item)
+    # Given whole, the suite is stored once; added one by one, it was serialised again after each one.
+    gx_suite = context.suites.add(
+        gx.ExpectationSuite(name=f"{suite.name}.{frame_check.name}", expectations=frame_check.expectations)
+    )
+    if len(gx_suite.expectations) != len(frame_check.expectations):
+        # GX's constructor logs and drops an expectation it cannot take instead of raising.
+        raise ValueError(f"{suite.name}.{frame_check.name}: GX tog inte emot alla förväntningar")
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite.name}.{frame_check.name}", data=batch_definition, suite=gx_suite)
     )

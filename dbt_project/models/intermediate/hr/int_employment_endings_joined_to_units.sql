@@ -1,8 +1,16 @@
--- An ending belongs to the unit as the organisation stood on the last day of employment.
+{{
+    load_partitions_config(
+        grain='year', kinds=[], municipality_kinds=['personal_avgang', 'organisation'], column='end_year'
+    )
+}}
+-- An ending belongs to the unit as the organisation stood on the last day of employment. Only a
+-- load of leavers or of the unit register can change a municipality's rows, and either recomputes
+-- that municipality; a new month of personal_manad leaves the model as it is.
 with
 
 stg_hr__employment_endings as (
     select * from {{ ref('stg_hr__employment_endings') }}
+    where {{ load_partitions_filter(column='year(end_date)') }}
 ),
 
 int_units_historized as (
