@@ -7,6 +7,7 @@ forces one batch per municipality).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import duckdb
@@ -424,3 +425,57 @@ def test_a_frame_fingerprinted_by_its_mart_rows_sees_changes_in_the_mart_and_in_
     changed = validate(warehouse, renamed_check(), tmp_path, "changed")
     assert changed.success
     assert changed.rows_by_frame == {"fct_ledger_months": ROWS_PER_MUNICIPALITY // 2}
+
+
+def freshness_check(frame: pd.DataFrame, blocking: bool = True) -> FrameCheck:
+    """A frame read whole, as the suites' comparison frames are, with a parameter from the run."""
+    expectations = [
+        *common.freshness_expectations("fct_ledger_months"),
+        common.expectation(
+            common.EX.ExpectTableRowCountToBeBetween,
+            "one_row_per_municipality",
+            "En rad per kommun.",
+            blocking=blocking,
+            min_value={"$PARAMETER": "municipalities"},
+            max_value={"$PARAMETER": "municipalities"},
+        ),
+    ]
+    return FrameCheck(
+        name="ledger_freshness",
+        mart="fct_ledger_months",
+        frame=frame,
+        key_columns=("municipality_id",),
+        expectations=expectations,
+        parameters={"municipalities": len(frame)},
+    )
+
+
+def test_a_whole_frame_that_passed_with_the_same_rows_is_carried_over(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    frame = pd.DataFrame(
+        {"municipality_id": list(MUNICIPALITIES), "newest_delivered": ["2024-12"] * 3, "newest_in_mart": ["2024-12"] * 3}
+    )
+    first = validate(warehouse, freshness_check(frame), tmp_path, "first")
+    assert first.success and first.rows_by_frame == {"ledger_freshness": 3}
+
+    # The same rows in another order: nothing to validate.
+    again = validate(warehouse, freshness_check(frame.iloc[::-1]), tmp_path, "again")
+    assert again.rows_by_frame == {"ledger_freshness": 0}
+    assert again.rows_carried_over_by_frame == {"ledger_freshness": 3}
+
+    # A changed row, or a changed parameter, is validated; a failure is reported and stays until fixed.
+    behind = frame.assign(newest_in_mart=["2024-12", "2024-11", "2024-12"])
+    failed = validate(warehouse, freshness_check(behind), tmp_path, "behind")
+    assert failed.rows_by_frame == {"ledger_freshness": 3}
+    assert [failure.expectation for failure in failed.failures] == ["newest_period_is_newest_delivered"]
+    assert not validate(warehouse, freshness_check(behind), tmp_path, "still_behind").success
+    assert validate(warehouse, freshness_check(frame), tmp_path, "fixed").rows_by_frame == {"ledger_freshness": 3}
+    fewer = validate(warehouse, freshness_check(frame.iloc[:2]), tmp_path, "fewer")
+    assert fewer.success and fewer.rows_by_frame == {"ledger_freshness": 2}
+
+    # A warning is reported again in every run until the frame is clean.
+    for run in ("warned", "warned_again"):
+        warned = dataclasses.replace(freshness_check(frame.iloc[:2], blocking=False), parameters={"municipalities": 3})
+        outcome = validate(warehouse, warned, tmp_path, run)
+        assert outcome.success and [warning.expectation for warning in outcome.warnings] == ["one_row_per_municipality"]

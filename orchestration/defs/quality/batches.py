@@ -48,6 +48,7 @@ from typing import Any, TypeVar
 
 import duckdb
 import great_expectations as gx
+import numpy as np
 import pandas as pd
 
 from orchestration.files import write_text_atomically
@@ -386,16 +387,11 @@ def definition_hash(
     inputs: Sequence[Any] = (),
 ) -> str:
     """Changes whenever what a municipality's pass depends on (besides its own rows) changes."""
-    configurations = []
-    for item in expectations:
-        configuration = item.configuration.to_json_dict()
-        configuration.pop("id", None)  # assigned by the GX context, differs per run
-        configurations.append(configuration)
     text = json.dumps(
         {
             "sql": batches.sql,
             "columns": list(columns),
-            "expectations": configurations,
+            "expectations": _configurations(expectations),
             "parameters": dict(parameters),
             "fingerprint_sql": batches.fingerprint_sql,
             "inputs": list(inputs),
@@ -405,6 +401,37 @@ def definition_hash(
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _configurations(expectations: Sequence[gx.expectations.Expectation]) -> list[dict[str, Any]]:
+    configurations = []
+    for item in expectations:
+        configuration = item.configuration.to_json_dict()
+        configuration.pop("id", None)  # assigned by the GX context, differs per run
+        configurations.append(configuration)
+    return configurations
+
+
+def frame_digest(
+    frame: pd.DataFrame, expectations: Sequence[gx.expectations.Expectation], parameters: Mapping[str, Any]
+) -> str:
+    """Everything a whole frame's result depends on: its columns, its rows (in any order), the
+    expectations and their parameters. Floating-point noise only makes the frame validate again."""
+    rows = np.sort(pd.util.hash_pandas_object(frame, index=False).to_numpy())
+    digest = hashlib.sha256(
+        json.dumps(
+            {
+                "columns": [[str(name), str(dtype)] for name, dtype in frame.dtypes.items()],
+                "expectations": _configurations(expectations),
+                "parameters": dict(parameters),
+                "gx": gx.__version__,
+            },
+            sort_keys=True,
+            default=str,
+        ).encode()
+    )
+    digest.update(rows.tobytes())
+    return digest.hexdigest()
 
 
 class PassedBatches:
