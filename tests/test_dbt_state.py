@@ -71,7 +71,9 @@ def test_full_refresh_until_the_same_project_has_built(tmp_path: Path, monkeypat
     first, second = _fingerprint(tmp_path), _fingerprint(tmp_path, ("metadata", "dbt_version"), "1.12.0")
     assert build_args(settings, first) == ["build", "--exclude-resource-type", "unit_test", "--full-refresh"]
     store_fingerprint(settings, first)
-    assert build_args(settings, first) == ["build", "--exclude-resource-type", "unit_test"]
+    assert build_args(settings, first) == [
+        "build", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:seed", "--indirect-selection", "cautious"
+    ]  # fmt: skip
     assert "--full-refresh" in build_args(settings, second)
     store_fingerprint(settings, second)
     assert "--full-refresh" not in build_args(settings, second)

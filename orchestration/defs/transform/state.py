@@ -68,4 +68,9 @@ def build_args(settings: Settings, fingerprint: str) -> list[str]:
     args = ["build", "--exclude-resource-type", "unit_test"]
     if stored_fingerprint(settings) != fingerprint:
         args.append("--full-refresh")
+    else:
+        # The seeds are in the fingerprint, so the reference tables still hold what the full build
+        # loaded: neither they nor the tests on them alone run again. "cautious" keeps the tests
+        # with another parent as well, such as dim_unit's areas against the areas seed.
+        args += ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
     return args
