@@ -86,9 +86,17 @@ class RunHistoryEventLogStorage(SqliteEventLogStorage):
             oldest.dispose()
         return engine
 
-    def dispose(self) -> None:
+    def _close_engines(self) -> None:
         with self._db_lock:
             while self._engines:
                 _, engine = self._engines.popitem(last=False)
                 engine.dispose()
+
+    def wipe(self) -> None:
+        # Dagster deletes the runs' database files: a connection kept to one would go on writing to the deleted file.
+        self._close_engines()
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._close_engines()
         super().dispose()

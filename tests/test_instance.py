@@ -66,3 +66,15 @@ def test_run_history_is_kept_and_readable(tmp_path: Path) -> None:
         record = instance.get_latest_materialization_event(dg.AssetKey("unit_register"))
         assert record is not None and record.run_id == run_id
 
+
+
+def test_events_after_a_wipe_reach_the_new_database_files(tmp_path: Path) -> None:
+    write_dagster_yaml(tmp_path)
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        run = instance.get_run_by_id(dg.materialize([unit_register], instance=instance).run_id)
+        instance.event_log_storage.wipe()
+        instance.report_engine_event("Efter rensningen", run)
+    # Kept connections to the deleted files would have written there, out of reach.
+    with sqlite3.connect(tmp_path / "history" / "runs" / f"{run.run_id}.db") as connection:
+        messages = [row[0] for row in connection.execute("select event from event_logs").fetchall()]
+    assert len(messages) == 1 and "Efter rensningen" in messages[0]
