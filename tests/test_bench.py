@@ -45,6 +45,11 @@ def test_quick_run_succeeds_and_writes_table_chart_and_raw_results(quick_run):
     (result,) = results
     assert result["municipalities"] == 2
     assert result["full"]["success"] and result["incremental"]["success"]
+    # Both runs of the new month started from the same warehouse, so each loaded its three files.
+    assert len(result["incremental_seconds"]) == 2
+    for number in (1, 2):
+        log = (root / "work" / "scale-2" / "logs" / f"incremental-{number}.log").read_text(encoding="utf-8")
+        assert log.count("0 quarantined") == 3 and "already loaded before" in log, log
     stages = {stage["name"]: stage for stage in result["full"]["stages"]}
     assert set(stages) <= set(STAGE_ORDER)
     assert all(stages[name]["seconds"] > 0 for name in ("ingest", "dbt build", "checks", "publish", "report"))
