@@ -21,11 +21,11 @@ FINDINGS_END = "<!-- /findings -->"
 
 
 def _runs(result: ScaleResult) -> str:
-    """'median of 3 runs (66, 70, 81 s); ' for repeated incremental runs, else nothing."""
+    """'median of 3 runs: 66, 70, 81 s; ' for repeated incremental runs, else nothing."""
     if len(result.incremental_seconds) < 2:
         return ""
     listed = ", ".join(f"{seconds:.0f}" for seconds in result.incremental_seconds)
-    return f"median of {len(result.incremental_seconds)} runs ({listed} s); "
+    return f"median of {len(result.incremental_seconds)} runs: {listed} s; "
 
 
 def _gib(value: int) -> str:
@@ -212,9 +212,9 @@ def write_results(results: Sequence[ScaleResult], machine: Machine, out: Path, *
             "",
             "One month of `personal_manad` and `ekonomi_huvudbok` rows and one new avvikelser snapshot "
             "(`orchestration/bench/deliveries.py`) are added to the landing folder of the full run, and "
-            "`omsorgslager run` runs again on the existing warehouse. It runs "
-            f"{len(largest.incremental_seconds) or 1} time(s) from the same starting state; the table shows the "
-            f"median run ({', '.join(f'{seconds:.1f}' for seconds in largest.incremental_seconds)} s).",
+            "`omsorgslager run` runs again on the existing warehouse, "
+            f"{len(largest.incremental_seconds) or 1} times from the same saved state; the table shows the "
+            f"median run (all runs: {', '.join(f'{seconds:.1f}' for seconds in largest.incremental_seconds)} s).",
             "",
             "| stage | full rebuild | one new month |",
             "|---|---|---|",
