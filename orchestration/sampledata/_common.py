@@ -17,10 +17,9 @@ from pathlib import Path
 YEARS = (2023, 2024, 2025)
 NBSP = "\u00a0"
 
-# One full-time employment's ordinary hours in a month: 1980 hours a year / 12.
-# Ordinary hours are sysselsättningsgrad × 165 h, so every way of computing
-# "available FTE" (per row, per month or per year) gives the same number.
-FULL_TIME_MONTH_CENTIHOURS = 16500
+# One full-time employment's ordinary hours: 1980 a year, 165 a month. Ordinary hours are
+# sysselsättningsgrad × 165 h, so every way of computing "available FTE" (per row, per month or
+# per year) gives the same number.
 HOURS_PER_FTE_YEAR = 1980
 
 

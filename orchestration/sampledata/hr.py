@@ -28,7 +28,6 @@ import numpy as np
 from scipy.optimize import linprog
 
 from orchestration.sampledata._common import (
-    FULL_TIME_MONTH_CENTIHOURS,
     HOURS_PER_FTE_YEAR,
     YEARS,
     largest_remainder,
