@@ -115,28 +115,18 @@ def _fresh_warehouse(workspace: Workspace) -> None:
 RUN_STATE = ("warehouse.duckdb", "warehouse.duckdb.wal", "published", "reports", "dagster_home")
 
 
-def _save_run_state(workspace: Workspace, saved: Path) -> None:
-    shutil.rmtree(saved, ignore_errors=True)
-    saved.mkdir(parents=True)
+def _copy_run_state(source: Path, target: Path) -> None:
+    """Make `target` hold the run state `source` holds: each entry replaced, or removed where `source` has none."""
+    target.mkdir(parents=True, exist_ok=True)
     for name in RUN_STATE:
-        source = workspace.root / name
-        if source.is_dir():
-            shutil.copytree(source, saved / name, symlinks=True)
-        elif source.exists():
-            shutil.copy2(source, saved / name)
-
-
-def _restore_run_state(workspace: Workspace, saved: Path) -> None:
-    for name in RUN_STATE:
-        target = workspace.root / name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        if (saved / name).is_dir():
-            shutil.copytree(saved / name, target, symlinks=True)
-        elif (saved / name).exists():
-            shutil.copy2(saved / name, target)
+        if (target / name).is_dir() and not (target / name).is_symlink():
+            shutil.rmtree(target / name)
+        elif (target / name).exists():
+            (target / name).unlink()
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, symlinks=True)
+        elif (source / name).exists():
+            shutil.copy2(source / name, target / name)
 
 
 def _describe(run: PipelineRun) -> str:
@@ -186,11 +176,11 @@ def bench_scale(
         progress(f"  incremental run: {len(files)} files for {period} added …")
         saved = workspace.root / "before-month"
         if incremental_runs > 1:
-            _save_run_state(workspace, saved)
+            _copy_run_state(workspace.root, saved)
         runs = []
         for number in range(1, incremental_runs + 1):
             if number > 1:
-                _restore_run_state(workspace, saved)
+                _copy_run_state(saved, workspace.root)
             runs.append(run_pipeline(workspace, f"incremental-{number}"))
             progress(f"  incremental run {number} of {incremental_runs}: {_describe(runs[-1])}")
         shutil.rmtree(saved, ignore_errors=True)
