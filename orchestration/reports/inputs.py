@@ -88,13 +88,13 @@ def _metric_value_rows(data: PublishedData, cache_dir: Path | None, code: str) -
     except (OSError, ValueError, KeyError, AttributeError):
         # A missing or damaged cache only costs reading every part.
         known = {}
-    current = {}
-    for path, sha256 in parts:
-        if sha256 not in known:
-            known[sha256] = _metric_value_sums(data, "read_parquet({})".format(sql_literal(path)))
-        current[sha256] = known[sha256]
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(cache_path, json.dumps({"code": code, "parts": current}, sort_keys=True) + "\n")
+    current = {
+        sha256: known[sha256] if sha256 in known else _metric_value_sums(data, f"read_parquet({sql_literal(path)})")
+        for path, sha256 in parts
+    }
+    if current != known:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(cache_path, json.dumps({"code": code, "parts": current}, sort_keys=True) + "\n")
     return [row for rows in current.values() for row in rows]
 
 
