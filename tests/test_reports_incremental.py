@@ -38,18 +38,28 @@ def _with_second_municipality(publish_dir: Path) -> Path:
     return publish_dir
 
 
-def _new_version(publish_dir: Path, name: str, change_sql: str) -> None:
-    """Publish a new version the way the publish step does: a copy with one table changed, then swap current."""
+def _new_version(
+    publish_dir: Path, name: str, change_sql: str, file: str = "marts/fct_metric_values.parquet"
+) -> None:
+    """Publish a new version the way the publish step does: a copy with one file of the metric values
+    changed (and its sha256 in the manifest, where there is one), then swap current."""
     old = (publish_dir / "current").resolve()
     new = old.parent / name
     shutil.copytree(old, new)
-    path = new / "marts" / "fct_metric_values.parquet"
+    path = new / file
     temporary = path.with_suffix(".tmp")
     with duckdb.connect() as connection:
         connection.execute(f"create table metric_values as select * from '{path}'")
         connection.execute(change_sql)
         connection.execute(f"copy metric_values to '{temporary}' (format parquet)")
     os.replace(temporary, path)
+    manifest = new / "manifest.json"
+    if manifest.exists():
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+        for listed in content["tables"]["fct_metric_values"]["files"]:
+            if listed["path"] == file:
+                listed["sha256"] = _sha256(path)
+        manifest.write_text(json.dumps(content), encoding="utf-8")
     (publish_dir / "current").unlink()
     (publish_dir / "current").symlink_to(Path("versions") / name)
 
@@ -190,26 +200,16 @@ def test_a_changed_year_part_is_summed_again(publication: Path, tmp_path: Path, 
     out = tmp_path / "reports"
     assert _run(parts, out) == 0
     before = _stamps(out)
-    old = (parts / "current").resolve()
-    new = old.parent / "20250201T000000.000000Z"
-    shutil.copytree(old, new)
-    path = new / "marts" / "fct_metric_values" / "fct_metric_values_2024.parquet"
-    temporary = path.with_suffix(".tmp")
-    with duckdb.connect() as connection:
-        connection.execute(
-            f"copy (select * replace (case when municipality_id = '{OTHER}' and metric_id = 'personnel_costs' "
-            f"then value * 2 else value end as value) from '{path}') to '{temporary}' (format parquet)"
-        )
-    os.replace(temporary, path)
-    manifest = json.loads((new / "manifest.json").read_text(encoding="utf-8"))
-    for file in manifest["tables"]["fct_metric_values"]["files"]:
-        if file["part"] == 2024:
-            old_hash, file["sha256"] = file["sha256"], _sha256(path)
-    (new / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    (parts / "current").unlink()
-    (parts / "current").symlink_to(Path("versions") / new.name)
+    part = "marts/fct_metric_values/fct_metric_values_2024.parquet"
+    old_hash = _sha256(parts / "current" / part)
+    _new_version(
+        parts,
+        "20250201T000000.000000Z",
+        f"update metric_values set value = value * 2 where municipality_id = '{OTHER}' and metric_id = 'personnel_costs'",
+        file=part,
+    )
     capsys.readouterr()
     assert _run(parts, out) == 0
     assert "1 skrivna, 1 oförändrade" in capsys.readouterr().out
     assert _stamps(out)[f"nyckeltal_{OTHER}_2024.html"] != before[f"nyckeltal_{OTHER}_2024.html"]
-    assert old_hash not in _parts_cache(out) and _sha256(path) in _parts_cache(out)
+    assert old_hash not in _parts_cache(out) and _sha256(parts / "current" / part) in _parts_cache(out)
