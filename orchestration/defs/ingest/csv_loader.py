@@ -484,11 +484,10 @@ def load_csv_file(
                 _transcode_cp1252(path, readable)
             header = _read_header(readable, kind, path.name)
         except CsvFileError as error:
-            connection.execute("begin transaction")
-            result.outcome, result.message = "rejected", str(error)
-            result.load_id = _next_load_id(connection)
-            _log_file(connection, result, None, loaded_at)
-            connection.execute("commit")
+            with transaction(connection):
+                result.outcome, result.message = "rejected", str(error)
+                result.load_id = _next_load_id(connection)
+                _log_file(connection, result, None, loaded_at)
             progress(f"{path.name}: REJECTED: {error}")
             return result
         result.unknown_columns = header.unknown

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from orchestration.settings import Settings
-from orchestration.warehouse import warehouse_connection
+from orchestration.warehouse import transaction, warehouse_connection
 
 STATE_SCHEMA = "transform_state"
 FINGERPRINT_TABLE = f"{STATE_SCHEMA}.project_fingerprint"
@@ -53,10 +53,9 @@ def store_fingerprint(settings: Settings, fingerprint: str) -> None:
         connection.execute(
             f"create table if not exists {FINGERPRINT_TABLE} (fingerprint varchar not null, built_at timestamp not null)"
         )
-        connection.execute("begin transaction")
-        connection.execute(f"delete from {FINGERPRINT_TABLE}")
-        connection.execute(f"insert into {FINGERPRINT_TABLE} values (?, current_timestamp)", [fingerprint])
-        connection.execute("commit")
+        with transaction(connection):
+            connection.execute(f"delete from {FINGERPRINT_TABLE}")
+            connection.execute(f"insert into {FINGERPRINT_TABLE} values (?, current_timestamp)", [fingerprint])
 
 
 def build_args(settings: Settings, fingerprint: str) -> list[str]:
