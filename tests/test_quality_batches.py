@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 import duckdb
+import great_expectations as gx
 import pandas as pd
 import pytest
 
@@ -187,6 +188,35 @@ def test_failures_in_several_batches_are_merged_into_one_per_expectation(
     assert len(pages) == 3
 
 
+def test_only_the_data_docs_batch_and_failing_batches_are_run_in_detail(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[str] = []
+    run = gx.Checkpoint.run
+
+    def recorded(checkpoint: gx.Checkpoint, *args: object, **kwargs: object) -> object:
+        runs.append("quick" if checkpoint.name.endswith(".quick") else "detailed")
+        return run(checkpoint, *args, **kwargs)
+
+    monkeypatch.setattr(gx.Checkpoint, "run", recorded)
+    assert validate(warehouse, ledger_check(warehouse), tmp_path, "clean").success
+    assert runs == ["detailed", "quick", "quick"]
+
+    runs.clear()
+    warehouse.execute("update marts.fct_ledger_months set report_line = 'okänd_rad' where municipality_id = '1490'")
+    outcome = validate(warehouse, ledger_check(warehouse), tmp_path, "failing")
+    # 1440 and 1489 passed before and are carried over; 1490 is tried quickly, then again for its details.
+    assert runs == ["detailed"]
+    assert outcome.failures[0].unexpected_count == ROWS_PER_MUNICIPALITY
+
+    runs.clear()
+    warehouse.execute("update marts.fct_ledger_months set n_ledger_rows = 2")
+    outcome = validate(warehouse, ledger_check(warehouse), tmp_path, "all_again")
+    assert runs == ["detailed", "quick", "quick", "detailed"]
+    assert outcome.failures[0].unexpected_count == ROWS_PER_MUNICIPALITY
+    assert outcome.failures[0].example_keys[0]["municipality_id"] == "1490"
+
+
 def test_the_same_key_in_two_municipalities_is_not_a_duplicate(
     warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
@@ -358,6 +388,35 @@ def test_staged_batches_hold_exactly_their_partitions_whatever_the_period_type(t
     assert list(second["row_id"]) == [4]
     assert connection.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
     connection.close()
+
+
+def test_batches_are_read_ahead_in_order_and_the_stage_is_dropped_when_reading_stops_early(
+    warehouse: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batches, "STAGE_BUDGET", 2 * ROWS_PER_MUNICIPALITY)
+    source = MunicipalityBatches("select * from marts.fct_ledger_months", period_column="period")
+    columns = ["municipality_id", "period", "unit_id"]
+    rows = {partition: count for partition, (count, _) in batches.fingerprints(warehouse, source, columns).items()}
+    planned = batches.plan_batches(rows, ROWS_PER_MUNICIPALITY // 2)
+
+    read = [
+        (partitions, sorted(set(frame["municipality_id"].astype(str) + "/" + frame["period"].astype(str))))
+        for partitions, frame in batches.read_ahead(warehouse, source, columns, planned, rows)
+    ]
+    assert [partitions for partitions, _ in read] == planned
+    assert all(partitions == held for partitions, held in read)
+
+    def temporary_tables() -> int:
+        return warehouse.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0]
+
+    reading = batches.read_ahead(warehouse, source, columns, planned, rows)
+    next(reading)
+    reading.close()
+    assert temporary_tables() == 0
+    with pytest.raises(ValueError, match="stopped"):
+        for _ in batches.read_ahead(warehouse, source, columns, planned, rows):
+            raise ValueError("stopped")
+    assert temporary_tables() == 0
 
 
 def test_mart_rows_for_a_period_without_raw_rows_fail_the_row_count(
