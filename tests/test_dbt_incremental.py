@@ -24,7 +24,7 @@ from dbt_runner import run_dbt
 from orchestration.settings import SAMPLE_LANDING_DIR, load_settings
 
 INCREMENTAL_MODELS = (
-    "int_employment_months_classified",
+    "fct_employment_months",
     "int_employment_endings_joined_to_units",
     "int_ledger_entries_joined_to_units",
     "int_incident_versions_joined_to_units",

@@ -4,7 +4,9 @@
 -- debit, positive).
 with
 
-stg_economy__ledger_entries as (
+-- Read twice (its distinct unit keys, then its rows): DuckDB would otherwise materialise the
+-- CTE, at national scale 7 M wide rows spilled to disk, which costs more than scanning twice.
+stg_economy__ledger_entries as not materialized (
     select * from {{ ref('stg_economy__ledger_entries') }}
     where {{ load_partitions_filter() }}
 ),

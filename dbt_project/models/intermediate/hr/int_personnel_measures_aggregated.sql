@@ -19,8 +19,8 @@
 ] %}
 with
 
-int_employment_months_classified as (
-    select * from {{ ref('int_employment_months_classified') }}
+fct_employment_months as (
+    select * from {{ ref('fct_employment_months') }}
     where {{ load_partitions_filter() }}
 ),
 
@@ -34,7 +34,7 @@ delivered_months as (
         municipality_id,
         year,
         count(distinct period) as months_in_period
-    from int_employment_months_classified
+    from fct_employment_months
     group by municipality_id, year
 ),
 
@@ -44,7 +44,7 @@ employment_months as (
         employment_form = 'Tillsvidare' as is_permanent,
         coalesce(area_category = 'aldreomsorg' and is_care_staff, false) as is_elderly_care_staff,
         coalesce(area_category = 'aldreomsorg' and is_assistant_nurse, false) as is_elderly_care_assistant_nurse
-    from int_employment_months_classified
+    from fct_employment_months
 ),
 
 -- People are counted in two steps: one row per person and level saying which kinds of months

@@ -1,7 +1,7 @@
 with
 
-int_employment_months_classified as (
-    select * from {{ ref('int_employment_months_classified') }}
+fct_employment_months as (
+    select * from {{ ref('fct_employment_months') }}
 ),
 
 stg_hr__employment_endings as (
@@ -13,7 +13,7 @@ classified_groups as (
         occupation_group,
         bool_or(is_care_staff) as is_care_staff,
         bool_or(is_assistant_nurse) as is_assistant_nurse
-    from int_employment_months_classified
+    from fct_employment_months
     where occupation_group is not null
     group by occupation_group
 ),
