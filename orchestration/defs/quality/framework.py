@@ -411,7 +411,7 @@ class _Checkpoints:
     """
 
     detailed: gx.Checkpoint
-    quick: gx.Checkpoint
+    quick: gx.Checkpoint | None  # only for frames read in batches; a frame read whole is one page
 
 
 def _checkpoints(
@@ -433,19 +433,21 @@ def _checkpoints(
     if frame_check.key_columns:
         result_format["unexpected_index_column_names"] = list(frame_check.key_columns)
     # Data Docs are rendered for chosen batches only (`_DocsPages`), not for every batch.
-    return _Checkpoints(
-        detailed=context.checkpoints.add(
-            gx.Checkpoint(name=name, validation_definitions=[validation], actions=[], result_format=result_format)
-        ),
-        quick=context.checkpoints.add(
-            gx.Checkpoint(
-                name=f"{name}.quick",
-                validation_definitions=[validation],
-                actions=[],
-                result_format={"result_format": "BOOLEAN_ONLY"},
-            )
-        ),
+    detailed = context.checkpoints.add(
+        gx.Checkpoint(name=name, validation_definitions=[validation], actions=[], result_format=result_format)
     )
+    if not isinstance(frame_check.frame, batches.MunicipalityBatches):
+        # Every checkpoint added makes GX's context serialise its configuration again.
+        return _Checkpoints(detailed=detailed, quick=None)
+    quick = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{name}.quick",
+            validation_definitions=[validation],
+            actions=[],
+            result_format={"result_format": "BOOLEAN_ONLY"},
+        )
+    )
+    return _Checkpoints(detailed=detailed, quick=quick)
 
 
 class _DocsPages:
@@ -518,7 +520,7 @@ def _validate_in_batches(
             "run_id": RunIdentifier(run_name=label),
         }
         # The frame's first batch is its Data Docs page, so it is run in detail.
-        result = checkpoints.quick.run(**run) if rendered else None
+        result = checkpoints.quick.run(**run) if rendered and checkpoints.quick is not None else None
         if result is None or not result.success:
             result = checkpoints.detailed.run(**run)
         validated += len(frame)
