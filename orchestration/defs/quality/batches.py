@@ -347,7 +347,15 @@ def read_ahead(
     worker touches `connection` until the iteration ends; at most two batches are
     in memory at once.
     """
-    items = _staged_reads(connection, batches, columns, planned, rows_by_partition, keep_as_strings)
+    kept = set(keep_as_strings)
+
+    def staged_reads() -> Iterator[tuple[list[str], pd.DataFrame]]:
+        for group in stage_groups(planned, rows_by_partition, STAGE_BUDGET):
+            with StagedBatches(connection, batches, columns, group) as staged:
+                for number, partitions in enumerate(group):
+                    yield list(partitions), staged.read(number, keep_as_strings=kept)
+
+    items = staged_reads()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-read") as reader:
         try:
             pending = reader.submit(next, items, None)
@@ -358,21 +366,6 @@ def read_ahead(
             # Stopped early (a failure in the caller): let a read under way finish, then drop the stage.
             reader.shutdown(wait=True)
             items.close()
-
-
-def _staged_reads(
-    connection: duckdb.DuckDBPyConnection,
-    batches: MunicipalityBatches,
-    columns: Sequence[str],
-    planned: Sequence[Sequence[str]],
-    rows_by_partition: Mapping[str, int],
-    keep_as_strings: Iterable[str],
-) -> Iterator[tuple[list[str], pd.DataFrame]]:
-    kept = set(keep_as_strings)
-    for group in stage_groups(planned, rows_by_partition, STAGE_BUDGET):
-        with StagedBatches(connection, batches, columns, group) as staged:
-            for number, partitions in enumerate(group):
-                yield list(partitions), staged.read(number, keep_as_strings=kept)
 
 
 def text_literal(value: str) -> str:
