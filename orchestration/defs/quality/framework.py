@@ -398,25 +398,11 @@ def _failure(frame_check: FrameCheck, result: Any) -> FailedExpectation:
     )
 
 
-@dataclass(frozen=True)
-class _Checkpoints:
-    """A frame's two ways of running its suite.
-
-    `detailed` gives what a failure and a Data Docs page show: counts, unexpected
-    values and the example keys. On pandas, GX finds those keys by filtering the
-    whole batch once or twice per column expectation, even when nothing is
-    unexpected; that was about a third of GX's time on a national mart. `quick`
-    (BOOLEAN_ONLY) computes only whether each expectation holds, so a batch is run
-    quickly first and again in detail only when something in it failed.
-    """
-
-    detailed: gx.Checkpoint
-    quick: gx.Checkpoint | None  # only for frames read in batches; a frame read whole is one page
-
-
-def _checkpoints(
+def _checkpoint(
     context: gx.data_context.AbstractDataContext, source: Any, suite: MartSuite, frame_check: FrameCheck
-) -> _Checkpoints:
+) -> gx.Checkpoint:
+    """The frame's checkpoint in detail: what a failure and a Data Docs page show (counts,
+    unexpected values and the example keys)."""
     batch_definition = source.add_dataframe_asset(frame_check.name).add_batch_definition_whole_dataframe(
         frame_check.name
     )
@@ -433,21 +419,28 @@ def _checkpoints(
     if frame_check.key_columns:
         result_format["unexpected_index_column_names"] = list(frame_check.key_columns)
     # Data Docs are rendered for chosen batches only (`_DocsPages`), not for every batch.
-    detailed = context.checkpoints.add(
+    return context.checkpoints.add(
         gx.Checkpoint(name=name, validation_definitions=[validation], actions=[], result_format=result_format)
     )
-    if not isinstance(frame_check.frame, batches.MunicipalityBatches):
-        # Every checkpoint added makes GX's context serialise its configuration again.
-        return _Checkpoints(detailed=detailed, quick=None)
-    quick = context.checkpoints.add(
+
+
+def _quick_checkpoint(context: gx.data_context.AbstractDataContext, detailed: gx.Checkpoint) -> gx.Checkpoint:
+    """`detailed`'s validation, computing only whether each expectation holds (BOOLEAN_ONLY).
+
+    On pandas, GX finds a failure's example keys by filtering the whole batch once or
+    twice per column expectation, even when nothing is unexpected; that was about a
+    third of GX's time on a national mart. So a batch is run quickly first and again
+    in detail only when something in it failed. Added only for frames read in batches:
+    every checkpoint added makes GX's context serialise its configuration again.
+    """
+    return context.checkpoints.add(
         gx.Checkpoint(
-            name=f"{name}.quick",
-            validation_definitions=[validation],
+            name=f"{detailed.name}.quick",
+            validation_definitions=detailed.validation_definitions,
             actions=[],
             result_format={"result_format": "BOOLEAN_ONLY"},
         )
     )
-    return _Checkpoints(detailed=detailed, quick=quick)
 
 
 class _DocsPages:
@@ -476,7 +469,8 @@ class _FrameRows:
 
 
 def _validate_in_batches(
-    checkpoints: _Checkpoints,
+    detailed: gx.Checkpoint,
+    quick: gx.Checkpoint,
     frame_check: FrameCheck,
     source: batches.MunicipalityBatches,
     failures: _FrameFailures,
@@ -520,9 +514,9 @@ def _validate_in_batches(
             "run_id": RunIdentifier(run_name=label),
         }
         # The frame's first batch is its Data Docs page, so it is run in detail.
-        result = checkpoints.quick.run(**run) if rendered and checkpoints.quick is not None else None
+        result = quick.run(**run) if rendered else None
         if result is None or not result.success:
-            result = checkpoints.detailed.run(**run)
+            result = detailed.run(**run)
         validated += len(frame)
         del frame, run
         batch_failed = failures.add(result, label)
@@ -585,23 +579,28 @@ def validate_frames(
     failures: list[FailedExpectation] = []
     pages = _DocsPages()
     for frame_check in frames:
-        checkpoints = _checkpoints(context, source, suite, frame_check)
+        checkpoint = _checkpoint(context, source, suite, frame_check)
         frame_failures = _FrameFailures(frame_check)
         if isinstance(frame_check.frame, batches.MunicipalityBatches):
             if connection is None:
                 raise ValueError(f"{frame_check.name} is read in batches and needs a warehouse connection")
             rows = _validate_in_batches(
-                checkpoints, frame_check, frame_check.frame, frame_failures, connection, passed, pages
+                checkpoint,
+                _quick_checkpoint(context, checkpoint),
+                frame_check,
+                frame_check.frame,
+                frame_failures,
+                connection,
+                passed,
+                pages,
             )
-            rows_by_frame[frame_check.name] = rows.validated
-            rows_carried_over_by_frame[frame_check.name] = rows.carried_over
         else:
             frame = frame_check.frame.drop(
                 columns=[column for column in frame_check.frame.columns if column in PERSONAL_COLUMNS]
             )
-            rows = _validate_whole(checkpoints.detailed, frame_check, frame, frame_failures, passed, pages)
-            rows_by_frame[frame_check.name] = rows.validated
-            rows_carried_over_by_frame[frame_check.name] = rows.carried_over
+            rows = _validate_whole(checkpoint, frame_check, frame, frame_failures, passed, pages)
+        rows_by_frame[frame_check.name] = rows.validated
+        rows_carried_over_by_frame[frame_check.name] = rows.carried_over
         expectations_by_mart[frame_check.mart] = expectations_by_mart.get(frame_check.mart, 0) + len(
             frame_check.expectations
         )
